@@ -114,7 +114,7 @@ export function compileMachine(definition: JourneyDefinition): AnyStateMachine {
   return setup({
     types: {} as { context: InstanceContext; events: MachineEvent; input: MachineInput },
     actions: {
-      visit: assign(({ context }, params: { step: string }) => ({ visits: { ...context.visits, [params.step]: (context.visits[params.step] ?? 0) + 1 } })),
+      visit: assign(({ context }, params: { step: string }) => ({ at: params.step, visits: { ...context.visits, [params.step]: (context.visits[params.step] ?? 0) + 1 } })),
       remember: assign(({ context, event }, params: { key: string }) => {
         const journeyEvent = 'event' in event ? event.event : undefined;
         return journeyEvent ? { journey: { ...context.journey, [params.key]: journeyEvent } } : {};
@@ -156,6 +156,7 @@ export function compileMachine(definition: JourneyDefinition): AnyStateMachine {
       profileKey: input?.profileKey ?? '',
       journey: input ? { [definition.entry.event]: input.entryEvent } : {},
       visits: {},
+      at: definition.start,
       restarts: 0,
     }),
     initial: definition.start,

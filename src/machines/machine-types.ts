@@ -21,6 +21,8 @@ export interface InstanceContext {
   profileKey: string;
   /** The journey context: event name (or branch alias) → the event. */
   journey: Record<string, JourneyEvent>;
+  /** The step the instance is at, or the last one it visited once it ended. */
+  at: string;
   /** Arrivals per step, from 1. */
   visits: Record<string, number>;
   /** Restarts of the current hold step (restartOnEntryEvent). */

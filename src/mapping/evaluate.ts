@@ -151,7 +151,6 @@ function stringOr(value: unknown, fallback: string): string {
 /** JavaScript's `value == ''`, which Segment's `blank` test uses: 0, false, [] and "" are blank. */
 function looselyEmpty(value: unknown): boolean {
   try {
-    // eslint-disable-next-line eqeqeq
     return value == '';
   } catch {
     return false;

@@ -1,0 +1,73 @@
+/**
+ * Moving one instance through its machine and turning what the machine returns into the core's
+ * effects: timers with due times, sends with their payloads, the end with its reason.
+ */
+import type { AnyMachineSnapshot } from 'xstate';
+import type { Advanced } from '../machines/advance.js';
+import type { CompiledJourney } from '../machines/compiled.js';
+import type { MachineEnv, MachineEvent, MachineInput } from '../machines/machine-types.js';
+import { buildSend } from './payload.js';
+import type { CoreEnv, Effect, InstanceRecord, ProfileState } from './types.js';
+
+export function machineEnv(env: CoreEnv, profile: ProfileState): MachineEnv {
+  return { traits: profile.traits, isMember: (audienceId) => env.audiences.isMember(audienceId, profile) };
+}
+
+export function startInstance(journey: CompiledJourney, instance: InstanceRecord, input: MachineInput, profile: ProfileState, now: number, effects: Effect[]): void {
+  const advanced = journey.runner.start(input);
+  applyAdvance(journey, instance, profile, advanced, now, effects);
+}
+
+/** Offers an event to an instance; returns whether the machine took it. */
+export function stepInstance(journey: CompiledJourney, instance: InstanceRecord, profile: ProfileState, event: MachineEvent, now: number, effects: Effect[]): boolean {
+  const snapshot = snapshotOf(journey, instance);
+  const advanced = journey.runner.next(snapshot, event);
+  if (!advanced.changed) return false;
+  applyAdvance(journey, instance, profile, advanced, now, effects);
+  return true;
+}
+
+const snapshots = new WeakMap<InstanceRecord, AnyMachineSnapshot>();
+
+/** The XState snapshot of a record: kept beside it while hot, rebuilt from state + context when not. */
+function snapshotOf(journey: CompiledJourney, instance: InstanceRecord): AnyMachineSnapshot {
+  const cached = snapshots.get(instance);
+  if (cached && cached.value === instance.state && cached.context === instance.context) return cached;
+  return journey.runner.restore(instance.state, instance.context);
+}
+
+function applyAdvance(journey: CompiledJourney, instance: InstanceRecord, profile: ProfileState, advanced: Advanced, now: number, effects: Effect[]): void {
+  const base = { at: now, journeyId: instance.journeyId, version: instance.version, instanceId: instance.id, profileKey: instance.profileKey };
+  const { snapshot } = advanced;
+  instance.state = snapshot.value;
+  instance.context = snapshot.context;
+  instance.updatedAt = now;
+  snapshots.set(instance, snapshot);
+  instance.step = snapshot.context.at;
+  for (const effect of advanced.effects) {
+    switch (effect.kind) {
+      case 'timer': {
+        const due = now + effect.delayMs;
+        instance.timers[effect.id] = { due, eventType: effect.eventType };
+        effects.push({ ...base, kind: 'timer', timerId: effect.id, due });
+        break;
+      }
+      case 'cancel':
+        if (instance.timers[effect.id]) {
+          delete instance.timers[effect.id];
+          effects.push({ ...base, kind: 'cancel', timerId: effect.id });
+        }
+        break;
+      case 'send': {
+        const built = buildSend(journey, instance, profile, effect.params, now);
+        effects.push({ ...base, kind: 'send', step: effect.params.step, destination: effect.params.send.destination, ...built });
+        break;
+      }
+      case 'end':
+        instance.status = effect.reason;
+        instance.endedAt = now;
+        effects.push({ ...base, kind: 'exit', step: instance.step, reason: effect.reason });
+        break;
+    }
+  }
+}
