@@ -93,13 +93,12 @@ export function compileMachine(definition: JourneyDefinition): AnyStateMachine {
         actions: { type: 'remember', params: { key: branch.alias ?? branch.event } },
       });
     });
-    if (step.restartOnEntryEvent) {
-      on[RESTART_EVENT] = [{ guard: 'canRestart', target: `.waiting`, reenter: true, actions: 'restart' }];
-    }
+    // Defined on the child, so that re-entering it leaves the step itself (and its visit count) alone.
+    const restart = step.restartOnEntryEvent ? { [RESTART_EVENT]: { guard: 'canRestart', target: 'waiting', reenter: true, actions: 'restart' } } : {};
     return {
       entry: [visit(step.id), 'resetRestarts'],
       initial: 'waiting',
-      states: { waiting: { after: { [durationMs(step.maxDuration)]: target(step.timeoutNext) } } },
+      states: { waiting: { after: { [durationMs(step.maxDuration)]: target(step.timeoutNext) }, on: restart } },
       on,
     };
   }

@@ -1,7 +1,9 @@
 /**
- * A published version, compiled once and cached per (id, version): published versions are
- * immutable, so the cache never goes stale. Drafts and previews compile without the cache.
+ * A published version, compiled once and cached per (id, version). Published versions are
+ * immutable within one data directory, but one process may hold several engines (tests, the
+ * simulator beside a server), so the key also carries a digest of the definition.
  */
+import { createHash } from 'node:crypto';
 import { compileMachine } from './compile.js';
 import { MachineRunner } from './advance.js';
 import type { HoldUntilStep, JourneyDefinition, Step } from './types.js';
@@ -30,7 +32,8 @@ export function compileJourney(definition: JourneyDefinition, version: number): 
 }
 
 export function compiledVersion(definition: JourneyDefinition, version: number): CompiledJourney {
-  const key = `${definition.id}\u0000${version}`;
+  const digest = createHash('sha256').update(JSON.stringify(definition)).digest('base64');
+  const key = `${definition.id}\u0000${version}\u0000${digest}`;
   let compiled = cache.get(key);
   if (!compiled) {
     compiled = compileJourney(definition, version);

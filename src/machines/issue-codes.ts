@@ -43,6 +43,7 @@ export const ISSUE_CODES = {
   unknown_destination: 'A send names a destination that is not configured.',
   unknown_audience: 'The entry or a condition names an audience that does not exist.',
   invalid_json: 'The file is not valid JSON or YAML.',
+  unreadable_file: 'The file cannot be read (missing, a directory, or no permission).',
 } as const;
 
 export type IssueCode = keyof typeof ISSUE_CODES;
