@@ -18,6 +18,8 @@ export class TimingWheel {
   /** Which list a timer is in: level * SLOTS + slot, EXPIRED, or NONE when free. */
   private where: Int32Array;
   private readonly heads = new Int32Array(LEVELS * SLOTS + 1).fill(NONE);
+  /** Timers per level, so that advancing can skip over empty stretches. */
+  private readonly levelCounts = new Int32Array(LEVELS + 1);
   private readonly expiredList = LEVELS * SLOTS;
   private free = NONE;
   private used = 0;
@@ -72,15 +74,25 @@ export class TimingWheel {
     let fired = this.fireList(this.expiredList, onFire);
     const target = Math.floor((nowMs - this.origin) / this.resolutionMs);
     while (this.tick < target) {
-      if (this.count === 0) {
-        this.tick = target;
-        break;
-      }
+      this.skipEmpty(target);
       this.tick++;
       this.cascadeAt(this.tick);
+      fired += this.fireList(this.expiredList, onFire); // cascaded timers due this very tick
       fired += this.fireList(this.tick % SLOTS, onFire);
     }
     return fired;
+  }
+
+  /**
+   * Jumps over ticks where nothing can happen: with levels below L empty, the next thing to do
+   * is the next cascade of level L, at a multiple of 256^L.
+   */
+  private skipEmpty(target: number): void {
+    let lowest = 0;
+    while (lowest < LEVELS && this.levelCounts[lowest] === 0) lowest++;
+    if (lowest === 0) return;
+    const next = lowest === LEVELS ? target : (Math.floor(this.tick / SLOTS ** lowest) + 1) * SLOTS ** lowest;
+    this.tick = Math.max(this.tick, Math.min(target, next) - 1);
   }
 
   private cascadeAt(tick: number): void {
@@ -103,6 +115,7 @@ export class TimingWheel {
     this.heads[list] = NONE;
     while (handle !== NONE) {
       const following = this.next[handle]!;
+      this.levelCounts[Math.floor(list / SLOTS)]!--;
       this.place(handle);
       handle = following;
     }
@@ -115,6 +128,7 @@ export class TimingWheel {
     while (handle !== NONE) {
       const following = this.next[handle]!;
       this.where[handle] = NONE;
+      this.levelCounts[Math.floor(list / SLOTS)]!--;
       this.count--;
       onFire(handle, this.due[handle]!);
       this.release(handle);
@@ -150,6 +164,7 @@ export class TimingWheel {
     if (head !== NONE) this.prev[head] = handle;
     this.heads[list] = handle;
     this.where[handle] = list;
+    this.levelCounts[Math.floor(list / SLOTS)]!++;
   }
 
   private unlink(handle: number): void {
@@ -160,6 +175,7 @@ export class TimingWheel {
     else this.heads[list] = after;
     if (after !== NONE) this.prev[after] = before;
     this.where[handle] = NONE;
+    this.levelCounts[Math.floor(list / SLOTS)]!--;
   }
 
   private allocate(): number {
