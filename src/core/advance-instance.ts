@@ -52,12 +52,14 @@ function applyAdvance(journey: CompiledJourney, instance: InstanceRecord, profil
         effects.push({ ...base, kind: 'timer', timerId: effect.id, due });
         break;
       }
-      case 'cancel':
-        if (instance.timers[effect.id]) {
+      case 'cancel': {
+        const timer = instance.timers[effect.id];
+        if (timer) {
           delete instance.timers[effect.id];
-          effects.push({ ...base, kind: 'cancel', timerId: effect.id });
+          effects.push({ ...base, kind: 'cancel', timerId: effect.id, due: timer.due });
         }
         break;
+      }
       case 'send': {
         const built = buildSend(journey, instance, profile, effect.params, now);
         effects.push({ ...base, kind: 'send', step: effect.params.step, destination: effect.params.send.destination, ...built });

@@ -114,7 +114,7 @@ export type Effect =
   | (Base & { kind: 'restart'; step: string })
   | (Base & { kind: 'exit'; step: string; reason: EndReason })
   | (Base & { kind: 'timer'; timerId: string; due: number })
-  | (Base & { kind: 'cancel'; timerId: string })
+  | (Base & { kind: 'cancel'; timerId: string; due: number })
   | { kind: 'skip'; at: number; journeyId: string; version: number; profileKey: string; messageId: string; event: string; reason: SkipReason; detail: string };
 
 export type { JourneyEvent };

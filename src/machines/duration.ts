@@ -37,3 +37,10 @@ function toMilliseconds(text: string): number | undefined {
   const [, w, d, h, m, s] = iso.map((part) => (part === undefined ? 0 : Number(part)));
   return w! * UNIT_MS.w! + d! * UNIT_MS.d! + h! * UNIT_MS.h! + m! * UNIT_MS.m! + s! * UNIT_MS.s!;
 }
+
+/** A duration in the same grammar without the 1 s – 365 d bounds (retry settings, timeouts). */
+export function settingDurationMs(text: string): number {
+  const ms = toMilliseconds(text);
+  if (ms === undefined) throw new Error(`"${text}" is not a duration such as "500ms", "2s" or "PT1M"`);
+  return ms;
+}

@@ -1,0 +1,30 @@
+/**
+ * The one error hierarchy: every error the engine raises on purpose carries a stable code
+ * (`JRN_…`) and says whether retrying can help.
+ */
+export const ERROR_CODES = {
+  JRN_INVALID_EVENT: { retryable: false, message: 'The event is not valid.' },
+  JRN_INVALID_JOURNEY: { retryable: false, message: 'The journey definition is not valid.' },
+  JRN_NOT_FOUND: { retryable: false, message: 'No such resource.' },
+  JRN_CONFLICT: { retryable: false, message: 'The resource cannot change in its current state.' },
+  JRN_DATA_FORMAT: { retryable: false, message: 'The data directory has a format this build cannot read.' },
+  JRN_SHARD_MISMATCH: { retryable: false, message: 'The data directory was created with another shard count.' },
+  JRN_OVERLOADED: { retryable: true, message: 'The engine is over its intake limits; retry later.' },
+  JRN_CLOSED: { retryable: true, message: 'The engine is shutting down.' },
+  JRN_STORAGE: { retryable: true, message: 'A storage commit failed.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class JourneysError extends Error {
+  readonly retryable: boolean;
+
+  constructor(readonly code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message ?? ERROR_CODES[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'JourneysError';
+    this.retryable = ERROR_CODES[code].retryable;
+    if (options?.details !== undefined) this.details = options.details;
+  }
+
+  details?: unknown;
+}

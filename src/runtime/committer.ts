@@ -1,0 +1,114 @@
+/**
+ * Group commit: the writes of many events go into one LMDB transaction. Work done while a
+ * commit is in flight collects in the next batch, so batches grow with load. A batch's waiters
+ * (the `ingest` calls whose effects it holds) resolve only after its commit.
+ */
+import type { Store } from './store.js';
+import { JourneysError } from '../errors.js';
+
+export class Batch {
+  readonly ops: (() => void)[] = [];
+  readonly afterCommit: (() => void)[] = [];
+  private readonly waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  events = 0;
+
+  constructor(readonly id: number) {}
+
+  get empty(): boolean {
+    return this.ops.length === 0 && this.waiters.length === 0 && this.afterCommit.length === 0;
+  }
+
+  write(op: () => void): void {
+    this.ops.push(op);
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  settle(error?: Error): void {
+    for (const waiter of this.waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
+}
+
+export class Committer {
+  private current: Batch;
+  private inFlight: Promise<void> | undefined;
+  private scheduled = false;
+  /** The id of the last batch whose commit completed. */
+  committed = 0;
+  failure: Error | undefined;
+
+  constructor(private readonly store: Store, private readonly onFailure: (error: Error) => void) {
+    this.current = new Batch(1);
+  }
+
+  /** The batch that new writes go into. */
+  get batch(): Batch {
+    this.schedule();
+    return this.current;
+  }
+
+  get pendingEvents(): number {
+    return this.current.events;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Commits the current batch (after the one in flight, if any). */
+  async flush(): Promise<void> {
+    if (this.inFlight) {
+      await this.inFlight;
+      return this.current.empty ? undefined : this.flush();
+    }
+    const batch = this.current;
+    if (batch.empty) return;
+    this.current = new Batch(batch.id + 1);
+    this.inFlight = this.commit(batch);
+    try {
+      await this.inFlight;
+    } finally {
+      this.inFlight = undefined;
+    }
+    if (!this.current.empty) this.schedule();
+  }
+
+  private async commit(batch: Batch): Promise<void> {
+    if (this.failure) {
+      batch.settle(this.failure);
+      return;
+    }
+    try {
+      if (batch.ops.length > 0) {
+        await this.store.env.transaction(() => {
+          for (const op of batch.ops) op();
+        });
+      }
+    } catch (cause) {
+      // The memory state is ahead of the disk now: refuse further work; a restart recovers
+      // from the last commit.
+      this.failure = new JourneysError('JRN_STORAGE', `LMDB commit failed: ${(cause as Error).message}`, { cause });
+      batch.settle(this.failure);
+      this.onFailure(this.failure);
+      return;
+    }
+    this.committed = batch.id;
+    for (const after of batch.afterCommit) after();
+    batch.settle();
+  }
+
+  /** Waits until everything written so far is committed. */
+  async drain(): Promise<void> {
+    while (this.inFlight || !this.current.empty) await this.flush();
+  }
+}

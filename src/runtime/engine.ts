@@ -1,0 +1,311 @@
+/**
+ * The engine in one process: intake → bus → shards (the deterministic core) → group commit to
+ * LMDB → outbox → dispatcher. `createEngine(config)` opens the data directory, recovers (journeys,
+ * timers, pending sends) and starts the clocks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { EventShapeError, normalizeEvent } from '../core/event.js';
+import type { CoreEnv, Effect, IncomingEvent } from '../core/types.js';
+import { Dispatcher } from '../destinations/dispatcher.js';
+import { DestinationRegistry } from '../destinations/registry.js';
+import { JourneysError } from '../errors.js';
+import { silentLogger } from '../logger.js';
+import { shardOf } from '../machines/hashing.js';
+import { AudienceBook } from '../profiles/audiences.js';
+import { linkOf, profileKeyOf, type IdentityLinks } from '../profiles/identity.js';
+import { MemoryBus, type Bus, type ShardMessage, type ShardOutcome } from '../transport/bus.js';
+import { systemClock, type Clock } from './clock.js';
+import { Committer } from './committer.js';
+import { Counters } from './counters.js';
+import { Dedupe } from './dedupe.js';
+import { withDefaults, type EngineConfig, type ResolvedEngineConfig } from './engine-config.js';
+import { EngineQueries } from './engine-queries.js';
+import { JourneyRegistry } from './journey-registry.js';
+import { Shard } from './shard.js';
+import { Store } from './store.js';
+import { TimerService, type DueTimer } from './timer-service.js';
+
+export interface IngestResult {
+  duplicate: boolean;
+  profileKey: string;
+  shard: number;
+  messageId: string;
+}
+
+export class Engine extends EngineQueries {
+  private readonly bus: Bus;
+  private readonly timers: TimerService;
+  private readonly dedupe: Dedupe;
+  private readonly links = new Map<string, string>();
+  private readonly maintenance: NodeJS.Timeout[] = [];
+  private outboxSeq: number;
+  private closed = false;
+  private interest = new Set<string>();
+
+  private constructor(readonly config: ResolvedEngineConfig, store: Store, readonly logger: Logger) {
+    const clock = config.clock;
+    // Built before `this` exists; the registry asks for the known ids lazily.
+    const known = { destinations: (): string[] => [], audiences: (): string[] => [] };
+    const committer = new Committer(store, (error) => logger.fatal({ err: error }, 'storage commit failed; the engine refuses further work until restarted'));
+    const counters = new Counters(store);
+    const audiences = new AudienceBook(config.audiences);
+    const registry = new JourneyRegistry(store, () => ({ destinations: known.destinations(), audiences: known.audiences() }), () => clock.now());
+    const dispatcher = new Dispatcher(store, committer, counters, clock);
+    const destinations = new DestinationRegistry(store, dispatcher, config.drivers, logger);
+    const core: CoreEnv = { catalog: registry.catalog, audiences, config: { shards: config.shards, maxActiveInstancesPerProfile: config.maxActiveInstancesPerProfile } };
+    super({ store, registry, committer, counters, audiences, destinations, dispatcher, core, clock });
+    known.destinations = () => destinations.ids();
+    known.audiences = () => audiences.ids();
+    this.dedupe = new Dedupe(store, config.dedupeWindowMs);
+    this.outboxSeq = (store.meta.get('seq:outbox') as number | undefined) ?? 0;
+    for (const { key } of store.outbox.getRange({ reverse: true, limit: 1 })) this.outboxSeq = Math.max(this.outboxSeq, (key as [number])[0]);
+    for (const { key } of store.deadLetters.getRange({ reverse: true, limit: 1 })) this.outboxSeq = Math.max(this.outboxSeq, (key as [number])[0]);
+    this.timers = new TimerService(store, clock, { horizonMs: config.timerHorizonMs, resolutionMs: config.timerResolutionMs, shards: config.shards }, (timer) => this.onTimer(timer));
+    for (let index = 0; index < config.shards; index++) {
+      this.shards.push(new Shard(index, {
+        store, core, committer, counters, dedupe: this.dedupe, timers: this.timers,
+        deliver: (records) => { for (const record of records) dispatcher.enqueue(record); },
+        nextOutboxSeq: () => ++this.outboxSeq,
+        interesting: (name) => this.interest.has(name),
+        maxCachedProfiles: config.maxCachedProfilesPerShard,
+      }));
+    }
+    this.bus = config.bus ?? new MemoryBus();
+    this.bus.subscribe((shard, message) => this.apply(shard, message));
+  }
+
+  static async create(input: EngineConfig): Promise<Engine> {
+    const clock: Clock = input.clock ?? systemClock;
+    const config = withDefaults(input, clock);
+    if (!Number.isInteger(config.shards) || config.shards < 1 || config.shards > 4096) {
+      throw new JourneysError('JRN_SHARD_MISMATCH', `shards must be an integer from 1 to 4096, not ${config.shards}`);
+    }
+    const store = Store.open({ dataDir: config.dataDir, shards: config.shards, durability: config.durability });
+    const engine = new Engine(config, store, config.logger ?? silentLogger);
+    await engine.recover();
+    return engine;
+  }
+
+  private async recover(): Promise<void> {
+    for (const { value } of this.store.audiences.getRange({})) this.audiences.put(value as never);
+    for (const audience of this.config.audiences) await this.putAudience(audience);
+    for (const { key, value } of this.store.links.getRange({})) this.links.set((key as [string])[0], value as string);
+    await this.destinations.load(this.config.destinations);
+    this.registry.load();
+    this.refreshInterest();
+    this.timers.start();
+    this.dispatcher.start();
+    const every = (ms: number, task: () => void) => {
+      const timer = setInterval(() => {
+        try {
+          task();
+        } catch (error) {
+          this.logger.error({ err: error }, 'maintenance task failed');
+        }
+      }, ms);
+      timer.unref();
+      this.maintenance.push(timer);
+    };
+    every(1_000, () => {
+      this.counters.flush(this.committer);
+      this.committer.batch.write(() => this.store.meta.put('seq:outbox', this.outboxSeq));
+      for (const shard of this.shards) shard.evict();
+    });
+    every(60_000, () => void this.purgeEnded());
+    every(600_000, () => void this.dedupe.expire(this.config.shards, this.config.clock.now()));
+  }
+
+  /** Accepts one Segment-shaped event; resolves once its effects are committed. */
+  async ingest(raw: unknown, options: { type?: string } = {}): Promise<IngestResult> {
+    const arrival = this.config.clock.now();
+    const event = this.normalize(raw, arrival, options.type);
+    return this.ingestEvent(event, arrival);
+  }
+
+  /** All-or-nothing: every event is checked before any is applied. */
+  async ingestBatch(raws: unknown[], options: { context?: Record<string, unknown> } = {}): Promise<IngestResult[]> {
+    const arrival = this.config.clock.now();
+    const events = raws.map((raw, index) => {
+      try {
+        const merged = options.context && raw && typeof raw === 'object' && !(raw as { context?: unknown }).context ? { ...(raw as object), context: options.context } : raw;
+        return this.normalize(merged, arrival);
+      } catch (error) {
+        if (error instanceof JourneysError) throw new JourneysError('JRN_INVALID_EVENT', `batch[${index}]: ${error.message}`, { details: { index, field: (error.details as { field?: string })?.field } });
+        throw error;
+      }
+    });
+    return Promise.all(events.map((event) => this.ingestEvent(event, arrival)));
+  }
+
+  private normalize(raw: unknown, arrival: number, type?: string): IncomingEvent {
+    try {
+      return normalizeEvent(raw, arrival, randomUUID, type);
+    } catch (error) {
+      if (error instanceof EventShapeError) throw new JourneysError('JRN_INVALID_EVENT', error.message, { details: { field: error.field } });
+      throw error;
+    }
+  }
+
+  private async ingestEvent(event: IncomingEvent, arrival: number): Promise<IngestResult> {
+    if (this.closed) throw new JourneysError('JRN_CLOSED');
+    if (this.committer.failure) throw this.committer.failure;
+    if (this.committer.pendingEvents >= this.config.maxPendingEvents || this.dispatcher.depth >= this.config.maxOutboxDepth) {
+      throw new JourneysError('JRN_OVERLOADED', 'Intake is over its limits (events waiting for a commit, or sends waiting in the outbox); retry later.');
+    }
+    const link = linkOf(event);
+    if (link && this.links.get(link.anonymousId) !== link.userId) {
+      this.links.set(link.anonymousId, link.userId);
+      this.committer.batch.write(() => this.store.links.put([link.anonymousId], link.userId));
+    }
+    const profileKey = profileKeyOf(event, this.identityLinks);
+    const shard = shardOf(profileKey, this.config.shards);
+    const outcome = await this.bus.publish(shard, { kind: 'event', event, profileKey, arrival });
+    return { duplicate: outcome.duplicate, profileKey, shard, messageId: event.messageId };
+  }
+
+  private readonly identityLinks: IdentityLinks = { userIdFor: (anonymousId) => this.links.get(anonymousId) };
+
+  /** Resolves an id the way intake does (for queries by userId or anonymousId). */
+  resolveProfileKey(id: string): string {
+    return this.links.get(id) ?? id;
+  }
+
+  private async apply(shard: number, message: ShardMessage): Promise<ShardOutcome> {
+    const target = this.shards[shard];
+    if (!target) throw new Error(`no shard ${shard}`);
+    const batch = this.committer.batch;
+    const { duplicate, effects } = target.handleEvent(message.event, message.profileKey, message.arrival);
+    this.observe(batch, effects);
+    await batch.wait();
+    return { duplicate };
+  }
+
+  private onTimer(timer: DueTimer): void {
+    if (this.closed || this.committer.failure) return;
+    const batch = this.committer.batch;
+    const effects = this.shards[timer.shard]!.handleTimer(timer, this.config.clock.now());
+    this.observe(batch, effects);
+  }
+
+  private observe(batch: { afterCommit: (() => void)[] }, effects: Effect[]): void {
+    const onEffect = this.config.onEffect;
+    if (onEffect && effects.length > 0) batch.afterCommit.push(() => { for (const effect of effects) onEffect(effect); });
+  }
+
+  /** Publishes a definition (validated; unchanged → same version). */
+  async publish(definition: unknown) {
+    const result = await this.registry.publish(definition);
+    this.refreshInterest();
+    return result;
+  }
+
+  async publishDraft(id: string) {
+    const result = await this.registry.publishDraft(id);
+    this.refreshInterest();
+    return result;
+  }
+
+  /** Stops new entries; with `terminate`, ends the active instances too (no exit sends). */
+  async archive(id: string, options: { terminate?: boolean } = {}): Promise<{ terminated: number }> {
+    await this.registry.archive(id);
+    this.refreshInterest();
+    let terminated = 0;
+    if (options.terminate) {
+      const now = this.config.clock.now();
+      for (const { key, value } of this.store.journeyInstances.getRange({ start: [id], end: [id, '\uffff'] })) {
+        if (value !== 'active') continue;
+        const instanceId = (key as [string, string])[1];
+        const shard = Number(instanceId.split('-')[0]);
+        const record = this.store.instances.get([shard, instanceId]) as { profileKey: string } | undefined;
+        if (!record) continue;
+        const batch = this.committer.batch;
+        const effects = this.shards[shard]!.terminate(record.profileKey, instanceId, now);
+        this.observe(batch, effects);
+        terminated += effects.filter((e) => e.kind === 'exit').length;
+      }
+      await this.committer.drain();
+    }
+    return { terminated };
+  }
+
+  private refreshInterest(): void {
+    const interest = new Set<string>();
+    for (const id of this.registry.catalog.ids()) {
+      for (let version = 1; ; version++) {
+        const compiled = this.registry.catalog.version(id, version);
+        if (!compiled) {
+          if (version > (this.registry.catalog.latest(id)?.version ?? 0)) break;
+          continue;
+        }
+        interest.add(compiled.definition.entry.event);
+        for (const name of compiled.awaitedAnywhere) interest.add(name);
+        for (const rule of compiled.definition.exitRules ?? []) interest.add(rule.event);
+      }
+    }
+    this.interest = interest;
+  }
+
+  /** Deletes ended instances (and their timelines) older than the retention. */
+  async purgeEnded(): Promise<number> {
+    const cutoff = this.config.clock.now() - this.config.retentionMs;
+    const doomed: { endedAt: number; instanceId: string; shard: number }[] = [];
+    for (const { key, value } of this.store.ended.getRange({ end: [cutoff] })) {
+      const [endedAt, instanceId] = key as [number, string];
+      doomed.push({ endedAt, instanceId, shard: value as number });
+      if (doomed.length >= 10_000) break;
+    }
+    if (doomed.length === 0) return 0;
+    const batch = this.committer.batch;
+    batch.write(() => {
+      for (const { endedAt, instanceId, shard } of doomed) {
+        const record = this.store.instances.get([shard, instanceId]) as { journeyId: string; status: string } | undefined;
+        if (record && record.status !== 'active') {
+          this.store.instances.remove([shard, instanceId]);
+          this.store.journeyInstances.remove([record.journeyId, instanceId]);
+        }
+        this.store.ended.remove([endedAt, instanceId]);
+      }
+    });
+    await batch.wait();
+    return doomed.length;
+  }
+
+  /** Fires the timers due now (tests with a manual clock call this; the interval does otherwise). */
+  tick(): void {
+    this.timers.tick();
+  }
+
+  /** Waits until everything accepted so far is committed and every delivery attempt in flight is done. */
+  async settle(): Promise<void> {
+    await this.committer.drain();
+    await this.dispatcher.idle();
+    await this.committer.drain();
+  }
+
+  get timersInMemory(): number {
+    return this.timers.inMemory;
+  }
+
+  timersPending(): number {
+    return this.timers.pendingCount();
+  }
+
+  /** Stops intake and the clocks, delivers nothing new, commits what is pending, closes LMDB. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.stop();
+    for (const timer of this.maintenance) clearInterval(timer);
+    this.counters.flush(this.committer);
+    this.committer.batch.write(() => this.store.meta.put('seq:outbox', this.outboxSeq));
+    await this.dispatcher.stop();
+    await this.committer.drain();
+    await this.bus.close();
+    await this.store.close();
+  }
+}
+
+export function createEngine(config: EngineConfig): Promise<Engine> {
+  return Engine.create(config);
+}

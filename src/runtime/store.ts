@@ -1,0 +1,118 @@
+/**
+ * The LMDB environment of a data directory: one environment, one named database per kind of
+ * record, values packed with msgpackr (lmdb-js's default encoding). Keys of per-profile state
+ * start with the shard, so that a shard's state is a key range.
+ *
+ * The data directory carries a format version and its shard count; opening it with another
+ * shard count refuses, since every key and instance id depends on it.
+ */
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { JourneysError } from '../errors.js';
+
+export const FORMAT_VERSION = 1;
+
+export type Durability = 'committed' | 'fsync';
+
+export interface StoreOptions {
+  dataDir: string;
+  shards: number;
+  durability: Durability;
+}
+
+export class Store {
+  readonly env: RootDatabase;
+  /** format, shards, sequences */
+  readonly meta: Database;
+  /** [journeyId, version] → StoredVersion */
+  readonly journeys: Database;
+  /** [shard, profileKey] → ProfileRecord */
+  readonly profiles: Database;
+  /** [shard, instanceId] → InstanceRecord (active and ended, until retention purges it) */
+  readonly instances: Database;
+  /** [journeyId, instanceId] → status: the instances of a journey, for listing */
+  readonly journeyInstances: Database;
+  /** [shard, due, instanceId, timerId] → profileKey: the due-time index of every timer */
+  readonly timers: Database;
+  /** [shard, bucket, messageId] → 1: dedupe, in time buckets that expire whole */
+  readonly dedupe: Database;
+  /** [anonymousId] → userId */
+  readonly links: Database;
+  /** [audienceId] → AudienceDefinition */
+  readonly audiences: Database;
+  /** [seq] → OutboxRecord */
+  readonly outbox: Database;
+  /** [seq] → dead letter */
+  readonly deadLetters: Database;
+  /** [shard, profileKey, slot] → entry trace (a bounded ring per profile) */
+  readonly traces: Database;
+  /** [journeyId, version, stepId, counter] → number */
+  readonly counters: Database;
+  /** [endedAt, instanceId] → shard: ended instances, for retention */
+  readonly ended: Database;
+  /** [id] → destination definition */
+  readonly destinations: Database;
+
+  private constructor(env: RootDatabase) {
+    this.env = env;
+    const db = (name: string) => env.openDB({ name });
+    this.meta = db('meta');
+    this.journeys = db('journeys');
+    this.profiles = db('profiles');
+    this.instances = db('instances');
+    this.journeyInstances = db('journey-instances');
+    this.timers = db('timers');
+    this.dedupe = db('dedupe');
+    this.links = db('links');
+    this.audiences = db('audiences');
+    this.outbox = db('outbox');
+    this.deadLetters = db('dead-letters');
+    this.traces = db('traces');
+    this.counters = db('counters');
+    this.ended = db('ended');
+    this.destinations = db('destinations');
+  }
+
+  static open(options: StoreOptions): Store {
+    mkdirSync(options.dataDir, { recursive: true });
+    const env = open({
+      path: options.dataDir,
+      // committed: a commit survives a crash of the process (the OS has the pages);
+      // fsync: it also survives a crash of the OS.
+      noSync: options.durability === 'committed',
+      maxDbs: 32,
+      mapSize: 2 ** 34,
+    });
+    const store = new Store(env);
+    store.checkFormat(options.shards);
+    return store;
+  }
+
+  private checkFormat(shards: number): void {
+    const format = this.meta.get('format') as number | undefined;
+    const existingShards = this.meta.get('shards') as number | undefined;
+    if (format === undefined) {
+      this.meta.putSync('format', FORMAT_VERSION);
+      this.meta.putSync('shards', shards);
+      return;
+    }
+    if (format > FORMAT_VERSION) {
+      throw new JourneysError('JRN_DATA_FORMAT', `The data directory has format ${format}; this build reads up to ${FORMAT_VERSION}. Upgrade journeys.`);
+    }
+    if (existingShards !== shards) {
+      throw new JourneysError('JRN_SHARD_MISMATCH', `The data directory was created with ${existingShards} shards; starting it with ${shards} would move every profile. Start with --shards ${existingShards} (the shard count is fixed when a data directory is created).`);
+    }
+  }
+
+  /** The next value of a named sequence; persisted with the batch that uses it. */
+  nextSequence(name: string): number {
+    const current = (this.meta.get(`seq:${name}`) as number | undefined) ?? 0;
+    return current + 1;
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}
+
+export type { Database };
