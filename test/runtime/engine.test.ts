@@ -1,0 +1,139 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ManualClock } from '../../src/runtime/clock.js';
+import { createEngine } from '../../src/runtime/engine.js';
+import { JourneysError } from '../../src/errors.js';
+import { example } from '../helpers/fixtures.js';
+import { recordingEngine, removeDir } from '../helpers/engine.js';
+import { HOUR, MIN, T0 } from '../helpers/scenario.js';
+
+const test = suite('runtime/engine');
+const checkout = (userId: string, session: string, total = 10) => ({ type: 'track', userId, event: 'checkout_started', properties: { session_id: session, total } });
+
+async function run(clock: ManualClock, engine: { tick(): void }, ms: number, step = MIN) {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    engine.tick();
+  }
+}
+
+test('versions: publishing v2 while v1 instances run sends new entries to v2; v1 instances finish on v1', async () => {
+  const clock = new ManualClock(T0);
+  const { engine, recorder, dataDir } = await recordingEngine({ clock });
+  const v1 = example('cart-abandonment');
+  assert.is((await engine.publish(v1)).version.version, 1);
+  assert.ok((await engine.publish(structuredClone(v1))).unchanged, 'an unchanged definition keeps its version');
+  await engine.ingest(checkout('a', 's1'));
+  const v2 = structuredClone(v1);
+  (v2.steps[3] as any).eventName = 'Cart Abandoned v2';
+  (v2.steps[0] as any).maxDuration = '2h';
+  assert.is((await engine.publish(v2)).version.version, 2);
+  await engine.ingest(checkout('b', 's1'));
+  await engine.ingest(checkout('a', 's1')); // same key as the running v1 instance: blocked across versions
+  await run(clock, engine, 3 * HOUR);
+  await engine.settle();
+  const events = recorder.received.map((r) => [r.profileKey, r.version, (r.body as any).event, r.createdAt - T0]);
+  assert.equal(events, [['a', 1, 'Cart Abandoned', HOUR], ['b', 2, 'Cart Abandoned v2', 2 * HOUR]]);
+  const journey = engine.getJourney('cart-abandonment');
+  assert.equal(journey.versions.map((v) => [v.version, v.status]), [[1, 'published'], [2, 'published']]);
+  assert.is(journey.activeVersion, 2);
+  assert.is(journey.versions[0]!.steps.find((s) => s.id === 'nudge')!.sent, 1);
+  assert.is(journey.versions[1]!.steps.find((s) => s.id === 'nudge')!.sent, 1);
+  const traces = engine.getTraces('a');
+  assert.is(traces[0]!.reason, 'already_active');
+  await engine.close();
+  removeDir(dataDir);
+});
+
+test('archive: stops new entries; with terminate, ends active instances without sends', async () => {
+  const clock = new ManualClock(T0);
+  const { engine, recorder, dataDir } = await recordingEngine({ clock });
+  await engine.publish(example('cart-abandonment'));
+  await engine.ingest(checkout('a', 's1'));
+  await engine.ingest(checkout('b', 's1'));
+  const { terminated } = await engine.archive('cart-abandonment', { terminate: true });
+  assert.is(terminated, 2);
+  await engine.ingest(checkout('c', 's1'));
+  await run(clock, engine, 2 * HOUR);
+  await engine.settle();
+  assert.is(recorder.received.length, 0);
+  const statuses = engine.listInstances('cart-abandonment').items.map((i) => i.status);
+  assert.equal(statuses.sort(), ['terminated', 'terminated']);
+  assert.is(engine.getJourney('cart-abandonment').status, 'archived');
+  await engine.close();
+  removeDir(dataDir);
+});
+
+test('a data directory refuses another shard count, with a clear message', async () => {
+  const { engine, dataDir } = await recordingEngine({ shards: 8 });
+  await engine.close();
+  try {
+    await createEngine({ dataDir, shards: 16 });
+    assert.unreachable('should refuse');
+  } catch (error) {
+    assert.instance(error, JourneysError);
+    assert.is((error as JourneysError).code, 'JRN_SHARD_MISMATCH');
+    assert.match((error as Error).message, 'created with 8 shards');
+    assert.match((error as Error).message, '--shards 8');
+  }
+  removeDir(dataDir);
+});
+
+test('instances that wait far ahead leave memory: profiles beyond the cache and timers beyond the horizon stay on disk', async () => {
+  const clock = new ManualClock(T0);
+  const { engine, recorder, dataDir } = await recordingEngine({ clock, maxCachedProfilesPerShard: 10, timerHorizonMs: 10 * MIN });
+  await engine.publish(example('cart-abandonment'));
+  for (let i = 0; i < 2_000; i++) await engine.ingest(checkout(`user-${i}`, `s-${i}`));
+  clock.advance(2_000);
+  engine.tick();
+  await new Promise((resolve) => setTimeout(resolve, 1_100)); // one maintenance pass evicts
+  await engine.settle();
+  const shards = (engine as any).shards as { cachedProfiles: number }[];
+  const cached = shards.reduce((sum, shard) => sum + shard.cachedProfiles, 0);
+  assert.ok(cached <= 8 * 10 + 8, `cached profiles: ${cached}`);
+  assert.is(engine.timersInMemory, 0, 'hold timers 1 h ahead are not in the wheel');
+  assert.is(engine.timersPending(), 4_000, 'every hold and expiry timer is in the due-time index');
+  await run(clock, engine, HOUR + 2 * MIN);
+  await engine.settle();
+  assert.is(recorder.received.length, 2_000, 'the cold instances fire from disk');
+  await engine.close();
+  removeDir(dataDir);
+});
+
+test('invalid events are refused naming the field; the engine keeps serving', async () => {
+  const { engine, dataDir } = await recordingEngine();
+  await engine.publish(example('form-forwarding'));
+  for (const [raw, field] of [[{ type: 'track', event: 'x' }, 'userId'], [{ type: 'track', userId: 'u' }, 'event'], [{ type: 'track', userId: 'u', event: 'x', properties: [] }, 'properties'], [{ type: 'track', userId: 'u', event: 'x', timestamp: 'yesterday' }, 'timestamp'], ['nope', '']] as const) {
+    try {
+      await engine.ingest(raw);
+      assert.unreachable(`accepted ${JSON.stringify(raw)}`);
+    } catch (error) {
+      assert.is((error as JourneysError).code, 'JRN_INVALID_EVENT');
+      assert.is(((error as JourneysError).details as { field: string }).field, field);
+    }
+  }
+  try {
+    await engine.ingestBatch([{ type: 'track', userId: 'u', event: 'ok' }, { type: 'track', userId: 'u' }]);
+    assert.unreachable();
+  } catch (error) {
+    assert.match((error as Error).message, 'batch[1]');
+  }
+  assert.is((await engine.ingest({ type: 'track', userId: 'u', event: 'form_submitted', properties: { submission_id: 'x' } })).duplicate, false);
+  await engine.close();
+  removeDir(dataDir);
+});
+
+test('identify links an anonymousId; later anonymous events reach the user\'s profile', async () => {
+  const { engine, recorder, dataDir } = await recordingEngine();
+  await engine.publish(example('form-forwarding'));
+  await engine.ingest({ type: 'identify', userId: 'u9', anonymousId: 'anon-9', traits: { email: 'nine@example.com' } });
+  const result = await engine.ingest({ type: 'track', anonymousId: 'anon-9', event: 'form_submitted', properties: { submission_id: '1', form_id: 'f' } });
+  assert.is(result.profileKey, 'u9');
+  await recorder.waitFor(1);
+  assert.is((recorder.received[0]!.body as any).email, 'nine@example.com');
+  assert.equal(engine.getProfile('u9').traits, { email: 'nine@example.com' });
+  await engine.close();
+  removeDir(dataDir);
+});
+
+test.run();
