@@ -33,6 +33,20 @@ export interface StepCounts {
   failed: number;
 }
 
+/** One entry decision: an event that was a candidate for a journey, and whether it entered or why not. */
+export interface EntryTrace {
+  at: string;
+  seq: number;
+  journeyId: string;
+  version: number;
+  messageId: string;
+  event?: string;
+  entered: boolean;
+  instanceId?: string;
+  reason?: string;
+  detail?: string;
+}
+
 export interface EngineParts {
   store: Store;
   registry: JourneyRegistry;
@@ -149,7 +163,7 @@ export class EngineQueries {
   }
 
   /** The latest entry decisions for a profile, newest first. */
-  getTraces(key: string, query: { journey?: string; limit?: number } = {}) {
+  getTraces(key: string, query: { journey?: string; limit?: number } = {}): EntryTrace[] {
     const shard = shardOf(key, this.shards.length);
     const traces: Record<string, unknown>[] = [];
     for (const { value } of this.store.traces.getRange({ start: [shard, key], end: [shard, key, Number.MAX_SAFE_INTEGER] })) traces.push(value as Record<string, unknown>);
@@ -157,7 +171,7 @@ export class EngineQueries {
       .filter((trace) => !query.journey || trace.journeyId === query.journey)
       .sort((a, b) => (b.seq as number) - (a.seq as number))
       .slice(0, query.limit ?? 20)
-      .map((trace) => ({ ...trace, at: new Date(trace.at as number).toISOString() }));
+      .map((trace) => ({ ...trace, at: new Date(trace.at as number).toISOString() }) as EntryTrace);
   }
 
   listDeadLetters(query: { destination?: string; limit?: number; cursor?: string } = {}): Page<DeadLetter> {
