@@ -46,7 +46,7 @@ export function withDefaults(config: EngineConfig, clock: Clock): ResolvedEngine
     timerHorizonMs: 10 * 60_000,
     timerResolutionMs: 10,
     maxActiveInstancesPerProfile: 25,
-    maxCachedProfilesPerShard: 2_000,
+    maxCachedProfilesPerShard: 500,
     maxPendingEvents: 50_000,
     maxOutboxDepth: 1_000_000,
     retentionMs: 30 * 86_400_000,
