@@ -4,6 +4,10 @@
  */
 export const ERROR_CODES = {
   JRN_INVALID_EVENT: { retryable: false, message: 'The event is not valid.' },
+  JRN_INVALID_JSON: { retryable: false, message: 'The body is not valid JSON.' },
+  JRN_INVALID_REQUEST: { retryable: false, message: 'The request is not valid.' },
+  JRN_PAYLOAD_TOO_LARGE: { retryable: false, message: 'The body is over the size limit.' },
+  JRN_UNAUTHORIZED: { retryable: false, message: 'Missing or unknown credentials.' },
   JRN_INVALID_JOURNEY: { retryable: false, message: 'The journey definition is not valid.' },
   JRN_NOT_FOUND: { retryable: false, message: 'No such resource.' },
   JRN_CONFLICT: { retryable: false, message: 'The resource cannot change in its current state.' },

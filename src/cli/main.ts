@@ -28,10 +28,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate-command.js')).validateCommand,
   simulate: async () => (await import('./simulate-command.js')).simulateCommand,
-  serve: async () => async (_args, io) => {
-    io.stderr('journeys serve: not available yet in this build\n');
-    return 2;
-  },
+  serve: async () => (await import('./serve-command.js')).serveCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

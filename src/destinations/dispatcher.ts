@@ -99,6 +99,16 @@ export class Dispatcher {
     return depth;
   }
 
+  /** Drops queued records that match (profile deletion); returns them. In-flight ones finish. */
+  forget(match: (record: OutboxRecord) => boolean): OutboxRecord[] {
+    const dropped: OutboxRecord[] = [];
+    const keep = (list: OutboxRecord[]) => list.filter((record) => (match(record) ? (dropped.push(record), false) : true));
+    this.waiting = keep(this.waiting);
+    for (const lane of this.lanes.values()) lane.ready = keep(lane.ready);
+    for (const [id, list] of this.orphans) this.orphans.set(id, keep(list));
+    return dropped;
+  }
+
   enqueue(record: OutboxRecord): void {
     if (record.nextAttemptAt > this.clock.now()) {
       this.waiting.push(record);

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Effect } from '../core/types.js';
 import type { DestinationConfig, DriverFactory } from '../destinations/types.js';
+import type { DeliveryObserver } from '../destinations/dispatcher.js';
 import type { AudienceDefinition } from '../profiles/audiences.js';
 import type { Bus } from '../transport/bus.js';
 import type { Clock } from './clock.js';
@@ -34,9 +35,11 @@ export interface EngineConfig {
   drivers?: Record<string, DriverFactory>;
   /** Sees every effect after its commit: metrics, tests. */
   onEffect?: (effect: Effect) => void;
+  /** Sees every delivery attempt's outcome: metrics. */
+  onDelivery?: DeliveryObserver;
 }
 
-export type ResolvedEngineConfig = Required<Omit<EngineConfig, 'bus' | 'onEffect' | 'logger'>> & Pick<EngineConfig, 'bus' | 'onEffect' | 'logger'>;
+export type ResolvedEngineConfig = Required<Omit<EngineConfig, 'bus' | 'onEffect' | 'onDelivery' | 'logger'>> & Pick<EngineConfig, 'bus' | 'onEffect' | 'onDelivery' | 'logger'>;
 
 export function withDefaults(config: EngineConfig, clock: Clock): ResolvedEngineConfig {
   return {

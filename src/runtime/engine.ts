@@ -12,6 +12,7 @@ import { DestinationRegistry } from '../destinations/registry.js';
 import { JourneysError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { shardOf } from '../machines/hashing.js';
+import { previewSends } from '../core/preview.js';
 import { AudienceBook } from '../profiles/audiences.js';
 import { linkOf, profileKeyOf, type IdentityLinks } from '../profiles/identity.js';
 import { MemoryBus, type Bus, type ShardMessage, type ShardOutcome } from '../transport/bus.js';
@@ -51,7 +52,7 @@ export class Engine extends EngineQueries {
     const counters = new Counters(store);
     const audiences = new AudienceBook(config.audiences);
     const registry = new JourneyRegistry(store, () => ({ destinations: known.destinations(), audiences: known.audiences() }), () => clock.now());
-    const dispatcher = new Dispatcher(store, committer, counters, clock);
+    const dispatcher = new Dispatcher(store, committer, counters, clock, config.onDelivery);
     const destinations = new DestinationRegistry(store, dispatcher, config.drivers, logger);
     const core: CoreEnv = { catalog: registry.catalog, audiences, config: { shards: config.shards, maxActiveInstancesPerProfile: config.maxActiveInstancesPerProfile } };
     super({ store, registry, committer, counters, audiences, destinations, dispatcher, core, clock });
@@ -200,6 +201,11 @@ export class Engine extends EngineQueries {
     return result;
   }
 
+  /** Validates and stores a draft; nothing runs until it is published. */
+  saveDraft(definition: unknown) {
+    return this.registry.saveDraft(definition);
+  }
+
   async publishDraft(id: string) {
     const result = await this.registry.publishDraft(id);
     this.refreshInterest();
@@ -271,6 +277,55 @@ export class Engine extends EngineQueries {
     return doomed.length;
   }
 
+  /** A journey's send payloads for a sample entry event, nothing sent (the draft if there is one, else the latest version). */
+  preview(journeyId: string, rawEvent: unknown, traits: Record<string, unknown> = {}) {
+    const draft = this.registry.draft(journeyId);
+    const latest = this.registry.versions(journeyId).at(-1);
+    const definition = draft ?? latest?.definition;
+    if (!definition) throw new JourneysError('JRN_NOT_FOUND', `No journey "${journeyId}".`);
+    const now = this.config.clock.now();
+    const raw = rawEvent && typeof rawEvent === 'object' && !Array.isArray(rawEvent) ? { type: 'track', event: definition.entry.event, ...(rawEvent as object) } : rawEvent;
+    const event = this.normalize(raw, now);
+    const profileKey = profileKeyOf(event, this.identityLinks);
+    return previewSends(definition, draft ? (latest?.version ?? 0) + 1 : latest!.version, event, profileKey, traits, this.config.shards, now);
+  }
+
+  /**
+   * Right to be forgotten: removes the profile, its traits, links, instances (active and ended),
+   * timers, entry traces and pending sends.
+   */
+  async deleteProfile(key: string): Promise<{ instances: number; sends: number }> {
+    const shardIndex = shardOf(key, this.config.shards);
+    const shard = this.shards[shardIndex]!;
+    await this.committer.drain();
+    const instanceIds: string[] = [];
+    const timerKeys: unknown[] = [];
+    for (const { key: dbKey, value } of this.store.instances.getRange({ start: [shardIndex], end: [shardIndex, '\uffff'] })) {
+      const record = value as { profileKey: string; journeyId: string; id: string; timers: Record<string, { due: number }> };
+      if (record.profileKey !== key) continue;
+      instanceIds.push(record.id);
+      for (const [timerId, timer] of Object.entries(record.timers ?? {})) timerKeys.push([shardIndex, timer.due, record.id, timerId]);
+      void dbKey;
+    }
+    const sends = this.dispatcher.forget((record) => record.profileKey === key);
+    const links = [...this.links.entries()].filter(([, userId]) => userId === key).map(([anonymousId]) => anonymousId);
+    await this.store.env.transaction(() => {
+      this.store.profiles.remove([shardIndex, key]);
+      for (const id of instanceIds) {
+        const record = this.store.instances.get([shardIndex, id]) as { journeyId: string } | undefined;
+        this.store.instances.remove([shardIndex, id]);
+        if (record) this.store.journeyInstances.remove([record.journeyId, id]);
+      }
+      for (const timerKey of timerKeys) this.store.timers.remove(timerKey as never);
+      for (const traceKey of this.store.traces.getKeys({ start: [shardIndex, key], end: [shardIndex, key, Number.MAX_SAFE_INTEGER] })) this.store.traces.remove(traceKey);
+      for (const record of sends) this.store.outbox.remove([record.seq]);
+      for (const anonymousId of links) this.store.links.remove([anonymousId]);
+    });
+    for (const anonymousId of links) this.links.delete(anonymousId);
+    shard.forget(key);
+    return { instances: instanceIds.length, sends: sends.length };
+  }
+
   /** Fires the timers due now (tests with a manual clock call this; the interval does otherwise). */
   tick(): void {
     this.timers.tick();
@@ -281,6 +336,16 @@ export class Engine extends EngineQueries {
     await this.committer.drain();
     await this.dispatcher.idle();
     await this.committer.drain();
+  }
+
+  /** For /readyz: storage, transport, shards owned. */
+  status() {
+    return {
+      storage: this.closed ? 'closed' : this.committer.failure ? 'failed' : 'open',
+      nats: 'not used (embedded mode)',
+      shards: { count: this.config.shards, owned: this.config.shards },
+      outboxDepth: this.dispatcher.depth,
+    };
   }
 
   get timersInMemory(): number {

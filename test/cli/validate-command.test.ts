@@ -174,8 +174,8 @@ usage('cli usage: help lists the commands; no command and an unknown one exit 2'
   assert.match(unknown.stderr, /^journeys: unknown command "frobnicate"\nusage: /);
   const validateHelp = await run(['validate', '--help']);
   assert.equal([validateHelp.code, validateHelp.stdout], [0, 'usage: journeys validate FILE... [--json] [--config FILE | --destinations FILE]\n']);
-  const serve = await run(['serve']);
-  assert.equal([serve.code, serve.stderr], [2, 'journeys serve: not available yet in this build\n']);
+  const serve = await run(['serve', '--port', 'eighty']);
+  assert.equal([serve.code, serve.stderr], [1, 'journeys: config: --port: must be an integer from 0 to 65535, not "eighty"\n']);
 });
 
 usage.run();

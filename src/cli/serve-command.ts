@@ -1,0 +1,116 @@
+/**
+ * `journeys serve [--config FILE] [--data DIR] [--port N] [--host H] [--nats URL] [--shards S]`:
+ * embedded mode (the engine and its HTTP API in this process). SIGTERM/SIGINT stop intake,
+ * drain what is in flight, flush and close LMDB.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError, type Config } from '../config/config.js';
+import { resolveCredentials } from '../config/credentials.js';
+import { BUILT_IN_DRIVERS } from '../destinations/drivers.js';
+import { JourneysError } from '../errors.js';
+import { buildServer } from '../http/server.js';
+import { Metrics } from '../http/metrics.js';
+import { createLogger } from '../logger.js';
+import { createEngine, type Engine } from '../runtime/engine.js';
+import type { CliIo } from './io.js';
+import { UsageError } from './io.js';
+import { loadDocument } from './load-document.js';
+
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { config: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, nats: { type: 'string' }, shards: { type: 'string' } } }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  let config: Readonly<Config>;
+  try {
+    const flags = Object.fromEntries(Object.entries({ data: values.data, port: values.port, host: values.host, nats: values.nats, shards: values.shards }).filter(([, v]) => v !== undefined));
+    config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: process.env, flags, cwd: io.cwd });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message, 1);
+    throw error;
+  }
+  if (config.nats.url) throw new UsageError('cluster mode (--nats) is not available in this build yet; run without --nats for embedded mode', 1);
+
+  const logger = createLogger(config.log.level);
+  const credentials = resolveCredentials(config.dataDir, config.auth);
+  let engine: Engine | undefined;
+  const metrics = new Metrics({ outboxDepth: () => engine?.outboxDepth() ?? 0, timersPending: () => engine?.timersPending() ?? 0 });
+  try {
+    engine = await createEngine({
+      dataDir: config.dataDir, shards: config.shards, durability: config.durability, logger,
+      dedupeWindowMs: config.dedupeWindowMs, retentionMs: config.retentionMs,
+      maxActiveInstancesPerProfile: config.limits.maxActiveInstancesPerProfile,
+      maxPendingEvents: config.limits.maxPendingEvents, maxOutboxDepth: config.limits.maxOutboxDepth,
+      destinations: config.destinations, audiences: config.audiences as never, drivers: BUILT_IN_DRIVERS,
+      onEffect: metrics.onEffect, onDelivery: metrics.onDelivery,
+    });
+  } catch (error) {
+    if (error instanceof JourneysError) throw new UsageError(error.message, 1);
+    throw error;
+  }
+  for (const file of journeyFiles(config)) {
+    const loaded = loadDocument(file, io.cwd);
+    if (!loaded.ok) throw new UsageError(`${file}: ${loaded.issue.message}`, 1);
+    try {
+      const { version, unchanged } = await engine.publish(loaded.value);
+      logger.info({ journey: version.id, version: version.version, unchanged }, unchanged ? 'journey unchanged' : 'journey published');
+    } catch (error) {
+      const issues = ((error as JourneysError).details as { path: string; code: string; message: string }[] | undefined) ?? [];
+      await engine.close();
+      throw new UsageError(`${file}: ${(error as Error).message}\n${issues.map((i) => `  ${i.path || '/'} ${i.code} ${i.message}`).join('\n')}`, 1);
+    }
+  }
+
+  let accepting = true;
+  const app = await buildServer({ engine, writeKeys: credentials.writeKeys, adminToken: credentials.adminToken, limits: config.limits, metrics, logger, ready: () => accepting });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const base = `http://${config.http.host}:${port}`;
+  logger.info({ url: base, dataDir: config.dataDir, shards: config.shards }, 'journeys is serving (embedded mode)');
+  io.stdout(banner(base, credentials, config));
+
+  await new Promise<void>((resolve) => {
+    const stop = async (signal: string) => {
+      if (!accepting) return;
+      accepting = false;
+      logger.info({ signal }, 'stopping: intake closed, draining');
+      await app.close();
+      await engine!.close();
+      logger.info('stopped');
+      resolve();
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+  return 0;
+}
+
+function journeyFiles(config: Readonly<Config>): string[] {
+  if (config.journeysDir) {
+    return readdirSync(config.journeysDir).filter((f) => /\.(json|ya?ml)$/.test(f)).sort().map((f) => join(config.journeysDir!, f));
+  }
+  return [...config.journeys];
+}
+
+function banner(base: string, credentials: ReturnType<typeof resolveCredentials>, config: Readonly<Config>): string {
+  const key = credentials.writeKeys[0]!;
+  const lines = [
+    '',
+    `journeys is serving on ${base} (embedded mode, data in ${config.dataDir})`,
+    credentials.file ? `credentials${credentials.generated ? ' generated' : ''}: ${credentials.file} (write key and admin token)` : 'credentials: from the configuration',
+    '',
+    'send a first event:',
+    `  curl -u ${key}: -H 'content-type: application/json' \\`,
+    `    -d '{"userId":"u1","event":"form_submitted","properties":{"submission_id":"s1","form_id":"contact","email":"ann@example.com"}}' \\`,
+    `    ${base}/v1/track`,
+    '',
+    `then look at: ${base}/v1/journeys (admin token), ${base}/metrics, ${base}/docs`,
+    '',
+  ];
+  return lines.join('\n');
+}
