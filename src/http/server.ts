@@ -32,7 +32,8 @@ export interface ServerOptions {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.logger?.child({ component: 'http' }),
+    // Request logs are info-level: kept out of the hot path; warnings and errors still show.
+    loggerInstance: options.logger?.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: options.limits.maxBatchBytes,
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
