@@ -20,8 +20,8 @@ export class EngineChild {
     this.exited = new Promise((resolve) => process.on('exit', (code) => resolve(code)));
   }
 
-  static async start(args: string[]): Promise<{ child: EngineChild; ready: any }> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/engine-child.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  static async start(args: string[], fixture = 'test/fixtures/engine-child.ts'): Promise<{ child: EngineChild; ready: any }> {
+    const proc = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = new EngineChild(proc);
     const ready = await Promise.race([
       child.next((m) => m.ready === true, 30_000),

@@ -15,6 +15,8 @@ export class Receiver {
   private server: Server | undefined;
   /** Answers per request, in order; after they run out, 200. */
   readonly script: { status: number; headers?: Record<string, string>; body?: string }[] = [];
+  /** A slow receiver: each answer waits this long. */
+  delayMs = 0;
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
@@ -30,8 +32,12 @@ export class Receiver {
         }
         this.requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body, json, at: Date.now() });
         const answer = this.script.shift() ?? { status: 200, body: '{"ok":true}' };
-        response.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
-        response.end(answer.body ?? '');
+        const reply = () => {
+          response.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
+          response.end(answer.body ?? '');
+        };
+        if (this.delayMs > 0) setTimeout(reply, this.delayMs);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
