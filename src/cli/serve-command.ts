@@ -106,7 +106,7 @@ function banner(base: string, credentials: ReturnType<typeof resolveCredentials>
     '',
     'send a first event:',
     `  curl -u ${key}: -H 'content-type: application/json' \\`,
-    `    -d '{"userId":"u1","event":"form_submitted","properties":{"submission_id":"s1","form_id":"contact","email":"ann@example.com"}}' \\`,
+    `    -d '{"userId":"u1","event":"form_submitted","properties":{"submission_id":"s1","form_id":"contact"}}' \\`,
     `    ${base}/v1/track`,
     '',
     `then look at: ${base}/v1/journeys (admin token), ${base}/metrics, ${base}/docs`,
