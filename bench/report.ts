@@ -1,4 +1,5 @@
 /** What every bench prints and writes: the machine, a table, bench/results/NAME.json. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
@@ -31,14 +32,38 @@ export function gc(): void {
   }
 }
 
-export function report(bench: string, startedAt: Date, results: Metric[]): void {
+/** The short hash of the checked-out commit (read-only), with `+dirty` when src/ differs from it; undefined outside a git work tree. */
+export function commit(): string | undefined {
+  try {
+    const cwd = new URL('..', import.meta.url);
+    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['--no-optional-locks', 'diff', '--name-only', 'HEAD', '--', 'src'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${hash}+dirty` : hash;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether this run was asked for with --quick (smaller sizes). */
+export function isQuick(): boolean {
+  return process.argv.includes('--quick');
+}
+
+/**
+ * Prints the machine and the table, and writes bench/results/NAME.json:
+ * `{ bench, machine, startedAt, results: [{ metric, value, unit }] }`, plus `commit`, `quick` and
+ * whatever `extra` holds (a `note`, a series for a chart, …).
+ */
+export function report(bench: string, startedAt: Date, results: Metric[], extra: Record<string, unknown> = {}): void {
   const info = machine();
   process.stdout.write(`\n${bench} — ${info.cores} cores, ${info.memoryGiB} GiB, Node ${info.node}\n`);
-  const width = Math.max(...results.map((r) => r.metric.length));
+  const width = Math.max(0, ...results.map((r) => r.metric.length));
   for (const r of results) process.stdout.write(`  ${r.metric.padEnd(width)}  ${formatNumber(r.value).padStart(12)} ${r.unit}\n`);
+  if (typeof extra.note === 'string') process.stdout.write(`  ${extra.note}\n`);
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(new URL(`${bench}.json`, dir), JSON.stringify({ bench, machine: info, startedAt: startedAt.toISOString(), results }, null, 2) + '\n');
+  const document = { bench, machine: info, startedAt: startedAt.toISOString(), results, commit: commit(), quick: isQuick(), ...extra };
+  writeFileSync(new URL(`${bench}.json`, dir), JSON.stringify(document, null, 2) + '\n');
 }
 
 function formatNumber(value: number): string {

@@ -27,12 +27,12 @@ export function stepInstance(journey: CompiledJourney, instance: InstanceRecord,
   return true;
 }
 
-const snapshots = new WeakMap<InstanceRecord, AnyMachineSnapshot>();
-
-/** The XState snapshot of a record: kept beside it while hot, rebuilt from state + context when not. */
+/**
+ * The XState snapshot of a record, rebuilt from its state value and context. Not cached: an
+ * instance waits far longer than it takes to rebuild, and a cache (a WeakMap, or a field) costs
+ * heap per waiting instance and garbage-collector time.
+ */
 function snapshotOf(journey: CompiledJourney, instance: InstanceRecord): AnyMachineSnapshot {
-  const cached = snapshots.get(instance);
-  if (cached && cached.value === instance.state && cached.context === instance.context) return cached;
   return journey.runner.restore(instance.state, instance.context);
 }
 
@@ -42,7 +42,6 @@ function applyAdvance(journey: CompiledJourney, instance: InstanceRecord, profil
   instance.state = snapshot.value;
   instance.context = snapshot.context;
   instance.updatedAt = now;
-  snapshots.set(instance, snapshot);
   instance.step = snapshot.context.at;
   for (const effect of advanced.effects) {
     switch (effect.kind) {

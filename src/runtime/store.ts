@@ -56,10 +56,13 @@ export class Store {
   private constructor(env: RootDatabase) {
     this.env = env;
     const db = (name: string) => env.openDB({ name });
+    // Many records of one shape: msgpackr's shared structures (record definitions kept once,
+    // under a symbol key outside the ranges the engine reads) make them smaller and faster.
+    const structured = (name: string) => env.openDB({ name, sharedStructuresKey: Symbol.for('structures') });
     this.meta = db('meta');
     this.journeys = db('journeys');
-    this.profiles = db('profiles');
-    this.instances = db('instances');
+    this.profiles = structured('profiles');
+    this.instances = structured('instances');
     this.journeyInstances = db('journey-instances');
     this.timers = db('timers');
     this.dedupe = db('dedupe');
