@@ -138,6 +138,7 @@ for (const [index, target] of stages.entries()) {
   results.push({ metric: `${l}: RssFile total (LMDB mapped pages, code)`, value: Math.round(mem.file / MiB), unit: 'MiB' });
   results.push({ metric: `${l}: RssFile growth per instance`, value: Math.round((mem.file - rss0.file) / n), unit: 'B' });
   results.push({ metric: `${l}: V8 heap per waiting instance`, value: Math.round((heap.heapUsed - heap0.heapUsed) / n), unit: 'B' });
+  results.push({ metric: `${l}: V8 heap reserved (heapTotal) per waiting instance`, value: Math.round((heap.heapTotal - heap0.heapTotal) / n), unit: 'B' });
   results.push({ metric: `${l}: external + ArrayBuffer per waiting instance`, value: Math.round((heap.external - heap0.external) / n), unit: 'B' });
   results.push({ metric: `${l}: LMDB files (apparent size)`, value: Math.round(size.apparent / MiB), unit: 'MiB' });
   results.push({ metric: `${l}: LMDB files (allocated on disk)`, value: Math.round(size.allocated / MiB), unit: 'MiB' });

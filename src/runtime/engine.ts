@@ -301,10 +301,10 @@ export class Engine extends EngineQueries {
     const instanceIds: string[] = [];
     const timerKeys: unknown[] = [];
     for (const { key: dbKey, value } of this.store.instances.getRange({ start: [shardIndex], end: [shardIndex, '\uffff'] })) {
-      const record = value as { profileKey: string; journeyId: string; id: string; timers: Record<string, { due: number }> };
+      const record = value as { profileKey: string; journeyId: string; id: string; indexedDue?: number };
       if (record.profileKey !== key) continue;
       instanceIds.push(record.id);
-      for (const [timerId, timer] of Object.entries(record.timers ?? {})) timerKeys.push([shardIndex, timer.due, record.id, timerId]);
+      if (record.indexedDue !== undefined) timerKeys.push([shardIndex, record.indexedDue, record.id]);
       void dbKey;
     }
     const sends = this.dispatcher.forget((record) => record.profileKey === key);

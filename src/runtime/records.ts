@@ -26,6 +26,8 @@ export interface TimelineEntry {
 
 export interface StoredInstance extends InstanceRecord {
   timeline: TimelineEntry[];
+  /** The deadline under which the due-time index holds this instance (its earliest timer). */
+  indexedDue?: number;
 }
 
 export const TIMELINE_LIMIT = 200;

@@ -59,7 +59,7 @@ export class Shard {
     const cached = this.load(profileKey);
     const effects: Effect[] = [];
     // Timers due at or before the event's arrival fire before it.
-    for (const due of this.dueTimersOf(cached.profile, arrival)) effects.push(...this.fire(cached, due.instanceId, due.timerId, due.due, batch));
+    for (const due of this.dueTimersOf(cached.profile, arrival)) effects.push(...this.fire(cached, due.instanceId, due.timerId, due.due, batch, arrival));
     const before = this.positions(cached.profile);
     const outcome = processEvent(this.ctx.core, cached.profile, event, arrival);
     this.persist(cached, outcome, before, batch);
@@ -67,11 +67,19 @@ export class Shard {
     return { duplicate: false, effects };
   }
 
-  /** A timer from the wheel. A stale one (cancelled, moved, already fired) does nothing. */
+  /**
+   * An instance's next deadline, from the wheel: fires every timer of the instance due by now, in
+   * due order. A stale entry (the instance moved on, ended, or its deadline changed) does nothing.
+   */
   handleTimer(timer: DueTimer, now: number): Effect[] {
     const batch = this.ctx.committer.batch;
     const cached = this.load(timer.profileKey);
-    return this.fire(cached, timer.instanceId, timer.timerId, timer.due, batch, now);
+    const instance = cached.profile.instances.find((candidate) => candidate.id === timer.instanceId) as StoredInstance | undefined;
+    if (!instance || instance.indexedDue !== timer.due) return [];
+    const effects: Effect[] = [];
+    const due = Object.entries(instance.timers).filter(([, t]) => t.due <= now).sort((a, b) => a[1].due - b[1].due);
+    for (const [timerId, t] of due) effects.push(...this.fire(cached, instance.id, timerId, t.due, batch, now));
+    return effects;
   }
 
   terminate(profileKey: string, instanceId: string, now: number): Effect[] {
@@ -118,10 +126,6 @@ export class Shard {
 
   private fire(cached: Cached, instanceId: string, timerId: string, due: number, batch: Batch, now = due): Effect[] {
     const before = this.positions(cached.profile);
-    const instance = cached.profile.instances.find((candidate) => candidate.id === instanceId);
-    if (instance?.timers[timerId]?.due === due) {
-      batch.write(() => this.ctx.store.timers.remove([this.index, due, instanceId, timerId]));
-    }
     const outcome = fireTimer(this.ctx.core, cached.profile, instanceId, timerId, Math.max(now, due));
     this.persist(cached, outcome, before, batch);
     return outcome.effects;
@@ -174,13 +178,6 @@ export class Shard {
 
     for (const effect of outcome.effects) {
       switch (effect.kind) {
-        case 'timer':
-          batch.write(() => store.timers.put([shard, effect.due, effect.instanceId, effect.timerId], profileKey));
-          this.ctx.timers.scheduled({ shard, profileKey, instanceId: effect.instanceId, timerId: effect.timerId, due: effect.due });
-          break;
-        case 'cancel':
-          batch.write(() => store.timers.remove([shard, effect.due, effect.instanceId, effect.timerId]));
-          break;
         case 'send': {
           const record: OutboxRecord = {
             seq: this.ctx.nextOutboxSeq(), messageId: effect.messageId, destination: effect.destination,
@@ -232,6 +229,7 @@ export class Shard {
       if (instance.status === 'active') counters.add(instance.journeyId, instance.version, instance.step, 'active', 1);
       if (!previous) batch.write(() => store.journeyInstances.put([instance.journeyId, instance.id], instance.status));
       else if (instance.status !== 'active') batch.write(() => store.journeyInstances.put([instance.journeyId, instance.id], instance.status));
+      this.reindex(instance, profileKey, batch);
       // Copied now: the batch commits later, and the record's mutable parts may change before.
       const snapshot: StoredInstance = { ...instance, timers: { ...instance.timers }, timeline: [...(instance.timeline ?? [])] };
       batch.write(() => store.instances.put([shard, instance.id], snapshot));
@@ -240,6 +238,28 @@ export class Shard {
     if (profileDirty) this.writeProfile(cached, batch);
     cached.lastBatch = batch.id;
     if (sends.length > 0) batch.afterCommit.push(() => this.ctx.deliver(sends));
+  }
+
+  /**
+   * The due-time index holds each instance's next deadline (the earliest of its timers, which
+   * the record holds): one entry per waiting instance, moved when the deadline changes.
+   */
+  private reindex(instance: StoredInstance, profileKey: string, batch: Batch): void {
+    let next: number | undefined;
+    if (instance.status === 'active') for (const timer of Object.values(instance.timers)) if (next === undefined || timer.due < next) next = timer.due;
+    const previous = instance.indexedDue;
+    if (next === previous) return;
+    const shard = this.index;
+    const id = instance.id;
+    batch.write(() => {
+      if (previous !== undefined) this.ctx.store.timers.remove([shard, previous, id]);
+      if (next !== undefined) this.ctx.store.timers.put([shard, next, id], profileKey);
+    });
+    if (next === undefined) delete instance.indexedDue;
+    else {
+      instance.indexedDue = next;
+      this.ctx.timers.scheduled({ shard, profileKey, instanceId: id, due: next });
+    }
   }
 
   private writeProfile(cached: Cached, batch: Batch): void {

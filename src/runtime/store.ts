@@ -32,7 +32,7 @@ export class Store {
   readonly instances: Database;
   /** [journeyId, instanceId] → status: the instances of a journey, for listing */
   readonly journeyInstances: Database;
-  /** [shard, due, instanceId, timerId] → profileKey: the due-time index of every timer */
+  /** [shard, due, instanceId] → profileKey: the due-time index, each waiting instance under its next deadline */
   readonly timers: Database;
   /** [shard, bucket, messageId] → 1: dedupe, in time buckets that expire whole */
   readonly dedupe: Database;

@@ -1,5 +1,6 @@
 /**
- * Every timer is in LMDB's due-time index ([shard, due, instanceId, timerId]); the timing wheel
+ * Every timer is in LMDB: in its instance's record, and the due-time index ([shard, due,
+ * instanceId]) orders instances by their next deadline. The timing wheel
  * in memory holds only those due within the horizon, and is refilled from the index as time
  * passes, so memory does not grow with far-off timers. One interval drives the wheel: no
  * setTimeout per timer. After a restart, the first refill loads overdue timers and they fire
@@ -12,11 +13,11 @@ import type { Clock } from './clock.js';
 import type { Store } from './store.js';
 import { TimingWheel } from './timing-wheel.js';
 
+/** An instance's next deadline. */
 export interface DueTimer {
   shard: number;
   profileKey: string;
   instanceId: string;
-  timerId: string;
   due: number;
 }
 
@@ -63,7 +64,7 @@ export class TimerService {
     return this.wheel.size;
   }
 
-  /** Timers in the due-time index (every pending timer). */
+  /** Entries in the due-time index: instances with a pending deadline. */
   pendingCount(): number {
     return this.store.timers.getCount();
   }
@@ -85,10 +86,10 @@ export class TimerService {
     for (let shard = 0; shard < this.options.shards; shard++) {
       const range = this.store.timers.getRange({ start: [shard, from === Number.NEGATIVE_INFINITY ? 0 : from + 1], end: [shard, until, '\uffff'] });
       for (const { key, value } of range) {
-        const [, due, instanceId, timerId] = key as [number, number, string, string];
+        const [, due, instanceId] = key as [number, number, string];
         if (due > until) break;
         if (due <= from) continue;
-        this.insert({ shard, profileKey: value as string, instanceId, timerId, due });
+        this.insert({ shard, profileKey: value as string, instanceId, due });
       }
     }
   }

@@ -1,0 +1,24 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILT_IN_DRIVERS } from '../../src/destinations/drivers.js';
+import { createEngine } from '../../src/runtime/engine.js';
+import { httpPostCeiling } from './ceilings.js';
+import { sleep } from './clock.js';
+import { startReceiver } from './receiver.js';
+const r = await startReceiver();
+console.log('before', Math.round((await httpPostCeiling(r.url, { connections: 32, durationMs: 2000, run: 'c0' })).perSecond));
+const engine = await createEngine({ dataDir: mkdtempSync(join(tmpdir(), 'jb-')), destinations: [{ id: 'crm-webhook', type: 'webhook', settings: { url: r.url } }], drivers: BUILT_IN_DRIVERS });
+await engine.publish(JSON.parse(readFileSync('examples/form-forwarding.json', 'utf8')));
+console.log('engine open', Math.round((await httpPostCeiling(r.url, { connections: 32, durationMs: 2000, run: 'c1' })).perSecond));
+const N = Number(process.argv[2] ?? 30000);
+const t0 = Date.now();
+let k = 0;
+await Promise.all(Array.from({ length: 500 }, async () => { while (k < N) { const i = k++; await engine.ingest({ type: 'track', userId: 'u' + i, event: 'form_submitted', messageId: 'm' + i, properties: { submission_id: 's' + i, form_id: 'f' } }); } }));
+await engine.settle();
+console.log('ingested+delivered', N, 'in', Date.now() - t0, 'ms');
+for (let j = 0; j < 3; j++) { const c = process.cpuUsage(); await sleep(1000); const d = process.cpuUsage(c); console.log('idle cpu ms/s', Math.round((d.user + d.system) / 1000)); }
+console.log('after', Math.round((await httpPostCeiling(r.url, { connections: 32, durationMs: 2000, run: 'c2' })).perSecond));
+await engine.close();
+console.log('closed', Math.round((await httpPostCeiling(r.url, { connections: 32, durationMs: 2000, run: 'c3' })).perSecond));
+await r.close();
