@@ -100,9 +100,13 @@ const readyWallMs = performance.now() - second.spawnedAt;
 log(`ready ${Math.round(readyWallMs)} ms after spawn (boot ${Math.round(ready.bootMs)} ms, engine created at ${Math.round(ready.createdMs)} ms, first event committed at ${Math.round(ready.servingMs)} ms); counting`);
 second.send({ op: 'snapshot' });
 const after = await second.next((m) => m.snapshot === true, 600_000);
+const closing = performance.now();
 second.send({ op: 'close' });
 await Promise.race([second.exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-if (second.proc.exitCode === null) await second.kill();
+if (second.proc.exitCode === null) {
+  log('the restarted child did not close within 30 s; killing it');
+  await second.kill();
+} else log(`closed in ${Math.round(performance.now() - closing)} ms`);
 rmSync(dataDir, { recursive: true, force: true });
 
 const lostInstances = before.instances - after.instances;
