@@ -6,27 +6,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { natsDestination, validateNatsSettings } from '../../src/destinations/nats.js';
 import type { OutboxRecord } from '../../src/destinations/types.js';
+import { outboxRecord as makeRecord } from '../helpers/outbox-record.js';
 
 const SERVER = 'nats://127.0.0.1:4222';
 
-let seq = 0;
 function outboxRecord(body: Record<string, unknown> = { type: 'track', event: 'Cart Abandoned', userId: 'u_1', properties: { email: 'ann@example.com' } }): OutboxRecord {
-  seq++;
-  return {
-    seq,
-    messageId: `jrn-${randomBytes(16).toString('hex')}`,
-    destination: 'bus',
-    journeyId: 'cart-abandonment',
-    version: 1,
-    instanceId: `instance-${seq}`,
-    step: 'nudge',
-    profileKey: 'u_1',
-    payload: body,
-    body,
-    createdAt: Date.now(),
-    attempts: 0,
-    nextAttemptAt: 0,
-  };
+  return makeRecord(body, { destination: 'bus', messageId: `jrn-${randomBytes(16).toString('hex')}` });
 }
 
 const unique = () => randomBytes(6).toString('hex');

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeliveryResult, OutboxRecord } from '../../src/destinations/types.js';
+import { outboxRecord as makeRecord } from '../helpers/outbox-record.js';
 import { validateWebhookSettings, verifySignature, webhookDestination } from '../../src/destinations/webhook.js';
 import { LIBRARY } from '../../src/version.js';
 
@@ -49,24 +50,8 @@ async function startReceiver() {
   };
 }
 
-let seq = 0;
 function outboxRecord(body: Record<string, unknown> = { type: 'track', event: 'Cart Abandoned', userId: 'u_1', properties: { email: 'ann@example.com', note: 'héllo ✓' } }): OutboxRecord {
-  seq++;
-  return {
-    seq,
-    messageId: `jrn-${seq.toString(16).padStart(32, '0')}`,
-    destination: 'hook',
-    journeyId: 'cart-abandonment',
-    version: 1,
-    instanceId: `instance-${seq}`,
-    step: 'nudge',
-    profileKey: 'u_1',
-    payload: body,
-    body,
-    createdAt: Date.now(),
-    attempts: 0,
-    nextAttemptAt: 0,
-  };
+  return makeRecord(body, { destination: 'hook' });
 }
 
 const status = (code: number, body = '', headers: Record<string, string> = {}): Respond => (_, response) => {

@@ -1,0 +1,15 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILT_IN_DRIVERS } from '../../src/destinations/drivers.js';
+import { createEngine } from '../../src/runtime/engine.js';
+import { openLoop } from './load.js';
+import { startReceiver } from './receiver.js';
+const r = await startReceiver();
+const engine = await createEngine({ dataDir: mkdtempSync(join(tmpdir(), 'jb-')), destinations: [{ id: 'crm-webhook', type: 'webhook', settings: { url: r.url } }], drivers: BUILT_IN_DRIVERS });
+await engine.publish(JSON.parse(readFileSync('examples/form-forwarding.json', 'utf8')));
+const rate = Number(process.argv[2] ?? 4000);
+await openLoop({ rate, count: rate * 6, send: (i) => { void engine.ingest({ type: 'track', userId: 'u' + i, event: 'form_submitted', messageId: 'm' + i, properties: { submission_id: 's' + i, form_id: 'f' } }); } });
+await engine.settle();
+await engine.close();
+await r.close();
