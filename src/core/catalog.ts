@@ -54,6 +54,11 @@ export class MemoryCatalog implements Catalog {
     return this.accepting.get(journeyId);
   }
 
+  /** Every loaded version, accepting entries or pinned by running instances. */
+  all(): CompiledJourney[] {
+    return [...this.versions.values()].flatMap((list) => list.filter(Boolean));
+  }
+
   ids(): string[] {
     return [...this.versions.keys()].sort();
   }

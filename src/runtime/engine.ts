@@ -235,19 +235,13 @@ export class Engine extends EngineQueries {
     return { terminated };
   }
 
+  /** Event names some loaded version enters on, waits for or exits on; other events skip the profile load. */
   private refreshInterest(): void {
     const interest = new Set<string>();
-    for (const id of this.registry.catalog.ids()) {
-      for (let version = 1; ; version++) {
-        const compiled = this.registry.catalog.version(id, version);
-        if (!compiled) {
-          if (version > (this.registry.catalog.latest(id)?.version ?? 0)) break;
-          continue;
-        }
-        interest.add(compiled.definition.entry.event);
-        for (const name of compiled.awaitedAnywhere) interest.add(name);
-        for (const rule of compiled.definition.exitRules ?? []) interest.add(rule.event);
-      }
+    for (const compiled of this.registry.catalog.all()) {
+      interest.add(compiled.definition.entry.event);
+      for (const name of compiled.awaitedAnywhere) interest.add(name);
+      for (const rule of compiled.definition.exitRules ?? []) interest.add(rule.event);
     }
     this.interest = interest;
   }
