@@ -102,7 +102,7 @@ second.send({ op: 'snapshot' });
 const after = await second.next((m) => m.snapshot === true, 600_000);
 const closing = performance.now();
 second.send({ op: 'close' });
-await Promise.race([second.exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+await Promise.race([second.exited, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
 if (second.proc.exitCode === null) {
   log('the restarted child did not close within 30 s; killing it');
   await second.kill();

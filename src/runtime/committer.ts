@@ -6,8 +6,12 @@
 import type { Store } from './store.js';
 import { JourneysError } from '../errors.js';
 
+type Db = { put(key: unknown, value: unknown): unknown; remove(key: unknown): unknown };
+
 export class Batch {
   readonly ops: (() => void)[] = [];
+  /** Puts and removes as flat triples (db, key, value): no closure per write on the hot path. */
+  private readonly writes: unknown[] = [];
   readonly afterCommit: (() => void)[] = [];
   private readonly waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   events = 0;
@@ -15,11 +19,34 @@ export class Batch {
   constructor(readonly id: number) {}
 
   get empty(): boolean {
-    return this.ops.length === 0 && this.waiters.length === 0 && this.afterCommit.length === 0;
+    return this.ops.length === 0 && this.writes.length === 0 && this.waiters.length === 0 && this.afterCommit.length === 0;
+  }
+
+  get hasWrites(): boolean {
+    return this.ops.length > 0 || this.writes.length > 0;
   }
 
   write(op: () => void): void {
     this.ops.push(op);
+  }
+
+  put(db: Db, key: unknown, value: unknown): void {
+    this.writes.push(db, key, value);
+  }
+
+  remove(db: Db, key: unknown): void {
+    this.writes.push(db, key, REMOVE);
+  }
+
+  /** Runs inside the LMDB transaction: the puts and removes in order, then the other writes. */
+  apply(): void {
+    const writes = this.writes;
+    for (let i = 0; i < writes.length; i += 3) {
+      const db = writes[i] as Db;
+      if (writes[i + 2] === REMOVE) db.remove(writes[i + 1]);
+      else db.put(writes[i + 1], writes[i + 2]);
+    }
+    for (const op of this.ops) op();
   }
 
   wait(): Promise<void> {
@@ -33,6 +60,8 @@ export class Batch {
     }
   }
 }
+
+const REMOVE = Symbol('remove');
 
 export class Committer {
   private current: Batch;
@@ -89,11 +118,7 @@ export class Committer {
       return;
     }
     try {
-      if (batch.ops.length > 0) {
-        await this.store.env.transaction(() => {
-          for (const op of batch.ops) op();
-        });
-      }
+      if (batch.hasWrites) await this.store.env.transaction(() => batch.apply());
     } catch (cause) {
       // The memory state is ahead of the disk now: refuse further work; a restart recovers
       // from the last commit.

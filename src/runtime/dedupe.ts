@@ -27,7 +27,7 @@ export class Dedupe {
   remember(batch: Batch, shard: number, messageId: string, now: number): void {
     const bucket = this.bucketOf(now);
     this.pending.set(messageId, batch.id);
-    batch.write(() => this.store.dedupe.put([shard, bucket, messageId], 1));
+    batch.put(this.store.dedupe, [shard, bucket, messageId], 1);
     batch.afterCommit.push(() => {
       if (this.pending.get(messageId) === batch.id) this.pending.delete(messageId);
     });

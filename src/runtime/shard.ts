@@ -185,7 +185,7 @@ export class Shard {
             profileKey, payload: effect.payload, body: effect.mapped, createdAt: effect.at, attempts: 0, nextAttemptAt: effect.at,
           };
           sends.push(record);
-          batch.write(() => store.outbox.put([record.seq], record));
+          batch.put(store.outbox, [record.seq], record);
           counters.add(effect.journeyId, effect.version, effect.step, 'sent');
           const instance = byId.get(effect.instanceId);
           if (instance) appendTimeline(instance, { at: effect.at, kind: 'send', step: effect.step, detail: `${effect.destination} ${effect.messageId}` });
@@ -211,7 +211,7 @@ export class Shard {
           const instance = byId.get(effect.instanceId);
           if (instance) appendTimeline(instance, { at: effect.at, kind: 'exit', step: effect.step, detail: effect.reason });
           counters.add(effect.journeyId, effect.version, effect.step, effect.reason);
-          batch.write(() => store.ended.put([effect.at, effect.instanceId], shard));
+          batch.put(store.ended, [effect.at, effect.instanceId], shard);
           profileDirty = true;
           break;
         }
@@ -227,12 +227,12 @@ export class Shard {
       if (previous && previous.step !== instance.step && instance.status === 'active') appendTimeline(instance, { at: instance.updatedAt, kind: 'step', step: instance.step });
       if (previous) counters.add(instance.journeyId, instance.version, previous.step, 'active', -1);
       if (instance.status === 'active') counters.add(instance.journeyId, instance.version, instance.step, 'active', 1);
-      if (!previous) batch.write(() => store.journeyInstances.put([instance.journeyId, instance.id], instance.status));
-      else if (instance.status !== 'active') batch.write(() => store.journeyInstances.put([instance.journeyId, instance.id], instance.status));
+      if (!previous) batch.put(store.journeyInstances, [instance.journeyId, instance.id], instance.status);
+      else if (instance.status !== 'active') batch.put(store.journeyInstances, [instance.journeyId, instance.id], instance.status);
       this.reindex(instance, profileKey, batch);
       // Copied now: the batch commits later, and the record's mutable parts may change before.
       const snapshot: StoredInstance = { ...instance, timers: { ...instance.timers }, timeline: [...(instance.timeline ?? [])] };
-      batch.write(() => store.instances.put([shard, instance.id], snapshot));
+      batch.put(store.instances, [shard, instance.id], snapshot);
     }
 
     if (profileDirty) this.writeProfile(cached, batch);
@@ -251,10 +251,8 @@ export class Shard {
     if (next === previous) return;
     const shard = this.index;
     const id = instance.id;
-    batch.write(() => {
-      if (previous !== undefined) this.ctx.store.timers.remove([shard, previous, id]);
-      if (next !== undefined) this.ctx.store.timers.put([shard, next, id], profileKey);
-    });
+    if (previous !== undefined) batch.remove(this.ctx.store.timers, [shard, previous, id]);
+    if (next !== undefined) batch.put(this.ctx.store.timers, [shard, next, id], profileKey);
     if (next === undefined) delete instance.indexedDue;
     else {
       instance.indexedDue = next;
@@ -264,7 +262,7 @@ export class Shard {
 
   private writeProfile(cached: Cached, batch: Batch): void {
     const record = profileToRecord(cached.profile, cached.traceSeq);
-    batch.write(() => this.ctx.store.profiles.put([this.index, cached.profile.key], record));
+    batch.put(this.ctx.store.profiles, [this.index, cached.profile.key], record);
     cached.lastBatch = batch.id;
   }
 
@@ -273,6 +271,6 @@ export class Shard {
     cached.traceSeq++;
     const key = [this.index, cached.profile.key, slot];
     const value = { ...entry, seq: cached.traceSeq };
-    batch.write(() => this.ctx.store.traces.put(key, value));
+    batch.put(this.ctx.store.traces, key, value);
   }
 }
