@@ -37,37 +37,41 @@ function snapshotOf(journey: CompiledJourney, instance: InstanceRecord): AnyMach
 }
 
 function applyAdvance(journey: CompiledJourney, instance: InstanceRecord, profile: ProfileState, advanced: Advanced, now: number, effects: Effect[]): void {
-  const base = { at: now, journeyId: instance.journeyId, version: instance.version, instanceId: instance.id, profileKey: instance.profileKey };
   const { snapshot } = advanced;
   instance.state = snapshot.value;
   instance.context = snapshot.context;
   instance.updatedAt = now;
   instance.step = snapshot.context.at;
+  // Effects are built as literals (no object spread): this runs for every transition.
+  const { journeyId, version, id: instanceId, profileKey } = instance;
   for (const effect of advanced.effects) {
     switch (effect.kind) {
       case 'timer': {
         const due = now + effect.delayMs;
         instance.timers[effect.id] = { due, eventType: effect.eventType };
-        effects.push({ ...base, kind: 'timer', timerId: effect.id, due });
+        effects.push({ kind: 'timer', at: now, journeyId, version, instanceId, profileKey, timerId: effect.id, due });
         break;
       }
       case 'cancel': {
         const timer = instance.timers[effect.id];
         if (timer) {
           delete instance.timers[effect.id];
-          effects.push({ ...base, kind: 'cancel', timerId: effect.id, due: timer.due });
+          effects.push({ kind: 'cancel', at: now, journeyId, version, instanceId, profileKey, timerId: effect.id, due: timer.due });
         }
         break;
       }
       case 'send': {
         const built = buildSend(journey, instance, profile, effect.params, now);
-        effects.push({ ...base, kind: 'send', step: effect.params.step, destination: effect.params.send.destination, ...built });
+        effects.push({
+          kind: 'send', at: now, journeyId, version, instanceId, profileKey, step: effect.params.step,
+          destination: effect.params.send.destination, messageId: built.messageId, payload: built.payload, mapped: built.mapped,
+        });
         break;
       }
       case 'end':
         instance.status = effect.reason;
         instance.endedAt = now;
-        effects.push({ ...base, kind: 'exit', step: instance.step, reason: effect.reason });
+        effects.push({ kind: 'exit', at: now, journeyId, version, instanceId, profileKey, step: instance.step, reason: effect.reason });
         break;
     }
   }
