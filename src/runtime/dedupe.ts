@@ -9,7 +9,7 @@ import type { Store } from './store.js';
 export class Dedupe {
   private readonly pending = new Map<string, number>();
 
-  constructor(private readonly store: Store, readonly windowMs: number, readonly bucketMs = 6 * 3_600_000) {}
+  constructor(private readonly store: Store, readonly windowMs: number, readonly bucketMs = 12 * 3_600_000) {}
 
   private bucketOf(time: number): number {
     return Math.floor(time / this.bucketMs);
