@@ -11,13 +11,49 @@ import type { Store } from '../runtime/store.js';
 import { backoffMs, DEFAULT_CONCURRENCY, retryPolicyOf } from './retry-policy.js';
 import type { DeadLetter, DeliveryResult, DestinationConfig, DestinationDriver, OutboxRecord, RetryPolicy } from './types.js';
 
+/** A FIFO with a moving head: O(1) take, unlike Array#shift, which copies a long array. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  take(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Removes the items that match; returns them. */
+  drop(match: (item: T) => boolean): T[] {
+    const dropped: T[] = [];
+    this.items = this.items.slice(this.head).filter((item) => (match(item) ? (dropped.push(item), false) : true));
+    this.head = 0;
+    return dropped;
+  }
+
+  toArray(): T[] {
+    return this.items.slice(this.head);
+  }
+}
+
 interface Lane {
   config: DestinationConfig;
   driver: DestinationDriver;
   policy: RetryPolicy;
   concurrency: number;
   inFlight: number;
-  ready: OutboxRecord[];
+  ready: Queue<OutboxRecord>;
 }
 
 export interface DeliveryObserver {
@@ -52,7 +88,7 @@ export class Dispatcher {
       policy: retryPolicyOf(config),
       concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
       inFlight: previous?.inFlight ?? 0,
-      ready: previous?.ready ?? [],
+      ready: previous?.ready ?? new Queue<OutboxRecord>(),
     };
     this.lanes.set(config.id, lane);
     if (previous && previous.driver !== driver) void previous.driver.close?.();
@@ -68,7 +104,7 @@ export class Dispatcher {
     const lane = this.lanes.get(id);
     if (!lane) return;
     this.lanes.delete(id);
-    this.orphans.set(id, [...(this.orphans.get(id) ?? []), ...lane.ready]);
+    this.orphans.set(id, [...(this.orphans.get(id) ?? []), ...lane.ready.toArray()]);
     void lane.driver.close?.();
   }
 
@@ -104,7 +140,7 @@ export class Dispatcher {
     const dropped: OutboxRecord[] = [];
     const keep = (list: OutboxRecord[]) => list.filter((record) => (match(record) ? (dropped.push(record), false) : true));
     this.waiting = keep(this.waiting);
-    for (const lane of this.lanes.values()) lane.ready = keep(lane.ready);
+    for (const lane of this.lanes.values()) dropped.push(...lane.ready.drop(match));
     for (const [id, list] of this.orphans) this.orphans.set(id, keep(list));
     return dropped;
   }
@@ -136,7 +172,7 @@ export class Dispatcher {
 
   private pump(lane: Lane): void {
     while (!this.stopped && lane.inFlight < lane.concurrency && lane.ready.length > 0) {
-      const record = lane.ready.shift()!;
+      const record = lane.ready.take()!;
       lane.inFlight++;
       this.active++;
       void this.attempt(lane, record).finally(() => {
