@@ -5,8 +5,8 @@
  * committed, the cache evicted and GC run, it reports the anonymous RSS (RssAnon) per waiting
  * instance, LMDB's mapped pages apart (RssFile), heap per instance and the LMDB file size.
  *
- * Stages: 1M then 10M (full), 100k (--quick). The 10M stage is opt-in with --full10m when the
- * 1M stage's rate says it would take more than 30 minutes here; the output says so.
+ * Stages: 1M (full), then 10M only with --full10m (1M → 10M took 33 min on the 2-core reference
+ * machine, over the 30-minute budget of a full run; the output says it was not run); 100k (--quick).
  * The engine's clock is a ManualClock frozen at the start, so that no 1 h hold expires during a
  * long run (timers far off are in LMDB's due-time index, not in memory, either way).
  * Ceiling, in the same run: raw LMDB batched puts of the same entry records.
@@ -85,18 +85,21 @@ results.push({ metric: 'entry event size (JSON)', value: entryBytes, unit: 'B' }
 results.push({ metric: 'baseline RssAnon (engine open, journey published)', value: Math.round(rss0.anon / MiB), unit: 'MiB' });
 results.push({ metric: 'baseline RssFile', value: Math.round(rss0.file / MiB), unit: 'MiB' });
 
+const notes = ['engine clock frozen at the start (ManualClock): no 1 h hold expires during the run'];
 let ingested = 0;
 let firstStageRate = 0;
 for (const [index, target] of stages.entries()) {
-  if (index > 0 && target >= 10_000_000 && !values.full10m && !values.stages) {
-    const minutes = (target - ingested) / firstStageRate / 60;
-    if (minutes > LIMIT_MINUTES) {
-      const note = `${label(target)} stage NOT RUN: at the ${label(ingested)} stage's ${Math.round(firstStageRate).toLocaleString()} entries/s it would take ~${Math.round(minutes)} min (> ${LIMIT_MINUTES}); it is opt-in here: npm run bench -- capacity --full10m`;
-      log(note);
-      process.stdout.write(`\n${note}\n`);
-      results.push({ metric: `${label(target)}: stage not run (opt-in with --full10m); estimated duration`, value: Math.round(minutes), unit: 'min' });
-      break;
-    }
+  if (target >= 10_000_000 && !values.full10m && !values.stages) {
+    // Measured on the 2-core reference machine: the 1M → 10M stage took 33 min (4.6k entries/s,
+    // the rate falling as LMDB grows), over the 30-minute budget of a full run.
+    const minutes = firstStageRate ? (target - ingested) / firstStageRate / 60 : NaN;
+    const estimate = Number.isFinite(minutes) ? `; at this run's ${label(ingested)}-stage rate (${Math.round(firstStageRate).toLocaleString()} entries/s) it would need at least ${Math.round(minutes)} min, and the rate falls as LMDB grows` : '';
+    const note = `${label(target)} stage NOT RUN: it takes over ${LIMIT_MINUTES} minutes on this machine (33 min measured for 1M → 10M at 4.6k entries/s)${estimate}; it is opt-in: npm run bench -- capacity --full10m`;
+    log(note);
+    process.stdout.write(`\n${note}\n`);
+    notes.push(note);
+    results.push({ metric: `${label(target)}: stage not run (opt-in with --full10m); lower-bound estimate`, value: Number.isFinite(minutes) ? Math.round(minutes) : 0, unit: 'min' });
+    break;
   }
   log(`stage ${label(target)}: ingesting ${(target - ingested).toLocaleString()} sessions`);
   const began = performance.now();
@@ -171,4 +174,4 @@ rmSync(dataDir, { recursive: true, force: true });
   results.push({ metric: `engine entries/s (${label(stages[0]!)} stage), fraction of the ceiling`, value: Number((engineRate / rate).toFixed(3)), unit: '×' });
 }
 
-report('capacity', startedAt, results);
+report('capacity', startedAt, results, { note: notes.join('; ') });

@@ -12,12 +12,18 @@
  * the engine kept up; the sustained throughput is the highest offered rate it kept up with.
  * Ceiling, same run: a bare HTTP POST loop to the same receiver.
  *
- *   npm run bench -- forward [--quick] [--rates 2000,5000,…] [--seconds S]
+ * With --http, events are POSTed to /v1/track of a `journeys serve` child instead (Basic auth with
+ * a write key; results in bench/results/forward-http.json): the intake layer included.
+ *
+ *   npm run bench -- forward [--quick] [--http] [--rates 2000,5000,…] [--seconds S]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
 import { BUILT_IN_DRIVERS } from '../src/destinations/drivers.js';
 import { createEngine } from '../src/runtime/engine.js';
 import { httpPostCeiling, httpPostOpenLoop } from './lib/ceilings.js';
@@ -28,9 +34,13 @@ import { progress } from './lib/progress.js';
 import { startReceiver } from './lib/receiver.js';
 import { gc, report, type Metric } from './report.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, http: { type: 'boolean' } } });
 const quick = Boolean(values.quick);
-const rates = values.rates ? values.rates.split(',').map(Number) : quick ? [2_000, 5_000, 10_000, 20_000] : [2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000];
+/** --http: events go to POST /v1/track of a `journeys serve` child (Basic auth) instead of engine.ingest in this process. */
+const viaHttp = Boolean(values.http);
+const BENCH = viaHttp ? 'forward-http' : 'forward';
+const INTAKE_CONNECTIONS = 64;
+const rates = values.rates ? values.rates.split(',').map(Number) : quick ? [2_000, 5_000, 10_000, 20_000] : [2_000, 3_000, 4_000, 5_000, 7_500, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000];
 const stepMs = values.seconds ? Number(values.seconds) * 1000 : quick ? 3_000 : 15_000;
 const warmupMs = quick ? 1_000 : 3_000;
 const ceilingMs = quick ? 3_000 : 10_000;
@@ -43,7 +53,7 @@ const CONNECTIONS = 32; // the webhook destination's default concurrency (payloa
 const TARGET = { sustained: 20_000, at: 10_000, p50: 2, p99: 25 };
 
 const startedAt = new Date();
-process.stdout.write(`forward: ${quick ? 'quick' : 'full'} run; rates ${rates.join(', ')} events/s, ${stepMs / 1000} s each (above ${ALWAYS_RUN_UP_TO / 1000}k/s the ladder stops at the first rate not kept up with)\n`);
+process.stdout.write(`${BENCH}: ${quick ? 'quick' : 'full'} run, events ${viaHttp ? `POSTed to /v1/track of a journeys serve child (${INTAKE_CONNECTIONS} connections)` : 'through engine.ingest in this process'}; rates ${rates.join(', ')} events/s, ${stepMs / 1000} s each (above ${ALWAYS_RUN_UP_TO / 1000}k/s the ladder stops at the first rate not kept up with)\n`);
 const receiver = await startReceiver();
 
 async function measureWithBar<T>(label: string, measure: () => Promise<T>): Promise<T> {
@@ -60,20 +70,15 @@ async function measureWithBar<T>(label: string, measure: () => Promise<T>): Prom
 
 // Ceiling, same run, same receiver, before the engine exists: a bare keep-alive POST loop, then the
 // same requests open-loop at the target rate (the latency floor of the HTTP hop on this machine).
+// A short warm-up first (JIT, connections), discarded: a cold first second skews an open-loop run.
+await httpPostOpenLoop(receiver.url, { connections: CONNECTIONS, rate: 5_000, count: 5_000, run: 'warmup-http' });
+await receiver.forget('warmup-http');
 const ceiling = await measureWithBar('http ceiling', () => httpPostCeiling(receiver.url, { connections: CONNECTIONS, durationMs: ceilingMs, run: 'ceiling' }));
 await receiver.forget('ceiling');
 const bare = await measureWithBar('http open-loop', () => httpPostOpenLoop(receiver.url, { connections: CONNECTIONS, rate: TARGET.at, count: Math.round((TARGET.at * ceilingMs) / 1000), run: 'bare-open-loop' }));
 const bareStats = await receiver.waitFor('bare-open-loop', bare.sent - bare.errors, { stallMs: 5_000 });
 await receiver.forget('bare-open-loop');
 process.stdout.write(`  bare HTTP POST loop: ${Math.round(ceiling.perSecond)} requests/s (${CONNECTIONS} connections); open-loop at ${TARGET.at}/s: p50 ${bareStats.fromScheduled.p50.toFixed(2)} p99 ${bareStats.fromScheduled.p99.toFixed(2)} ms\n`);
-const dataDir = mkdtempSync(join(tmpdir(), 'journeys-bench-forward-'));
-const engine = await createEngine({
-  dataDir,
-  durability: 'committed',
-  destinations: [{ id: 'crm-webhook', type: 'webhook', settings: { url: receiver.url } }],
-  drivers: BUILT_IN_DRIVERS,
-});
-
 // The bench's variant of the form-forwarding journey: the same entry and send, plus three mapped fields.
 const example = JSON.parse(readFileSync(new URL('../examples/form-forwarding.json', import.meta.url), 'utf8')) as { id: string; name: string; steps: { mapping: Record<string, unknown> }[] };
 const fromEntry = (name: string) => ({ '@path': `$.properties.journey_context.form_submitted.properties.${name}` });
@@ -83,7 +88,71 @@ const journey = {
   name: `${example.name} (bench variant: sent_at, called_at, run mapped through)`,
   steps: example.steps.map((step) => ({ ...step, mapping: { ...step.mapping, sent_at: fromEntry('sent_at'), called_at: fromEntry('called_at'), run: fromEntry('run') } })),
 };
-await engine.publish(journey);
+const dataDir = mkdtempSync(join(tmpdir(), 'journeys-bench-forward-'));
+const destination = { id: 'crm-webhook', type: 'webhook', settings: { url: receiver.url } };
+
+/** Where events go: `ingest` resolves once the event is committed (and rejects with a code when refused). */
+interface Intake {
+  ingest(event: object): Promise<void>;
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function embeddedIntake(): Promise<Intake> {
+  const engine = await createEngine({ dataDir, durability: 'committed', destinations: [destination], drivers: BUILT_IN_DRIVERS });
+  await engine.publish(journey);
+  return { ingest: async (event) => void (await engine.ingest(event)), settle: () => engine.settle(), close: () => engine.close() };
+}
+
+/** A `journeys serve` child on the same data directory layout, fed over HTTP with the write key as the Basic user name. */
+async function httpIntake(): Promise<Intake> {
+  const journeyFile = join(dataDir, 'form-forwarding-bench.json');
+  const configFile = join(dataDir, 'journeys.config.json');
+  writeFileSync(journeyFile, JSON.stringify(journey));
+  const writeKey = 'wk_bench';
+  writeFileSync(configFile, JSON.stringify({
+    dataDir: join(dataDir, 'data'), http: { host: '127.0.0.1', port: 0 }, auth: { writeKeys: [writeKey], adminToken: 'bench-admin-token' },
+    destinations: [destination], journeys: [journeyFile], durability: 'committed', log: { level: 'warn' },
+  }));
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/serve-child.ts', import.meta.url)), 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = /serving on (http:\/\/[^\s]+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`journeys serve exited with ${code} before serving:\n${seen}`)));
+  });
+  child.stdout.resume();
+  const pool = new Pool(base, { connections: INTAKE_CONNECTIONS });
+  const headers = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` };
+  return {
+    async ingest(event) {
+      const response = await pool.request({ path: '/v1/track', method: 'POST', headers, body: JSON.stringify(event) });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) {
+        let code = `HTTP ${response.statusCode}`;
+        try {
+          code = (JSON.parse(text) as { code?: string }).code ?? code;
+        } catch {
+          // not JSON: keep the status
+        }
+        throw Object.assign(new Error(code), { code });
+      }
+    },
+    settle: async () => {},
+    async close() {
+      await pool.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+const intake = viaHttp ? await httpIntake() : await embeddedIntake();
 
 interface StepResult {
   run: string;
@@ -117,7 +186,7 @@ async function step(run: string, rate: number, durationMs: number): Promise<Step
     startAt,
     send: (i, scheduledAt) => {
       const calledAt = hr();
-      engine
+      intake
         .ingest({ type: 'track', userId: `u-${run}-${i}`, event: 'form_submitted', messageId: `${run}-${i}`, properties: { submission_id: `${run}-${i}`, form_id: 'contact', email: `u${i}@example.com`, sent_at: scheduledAt, called_at: calledAt, run } })
         .then(
           () => accepted.recordMs(hr() - scheduledAt),
@@ -131,15 +200,20 @@ async function step(run: string, rate: number, durationMs: number): Promise<Step
     },
     onProgress: (sent) => bar.update(sent, 'sending'),
   });
-  while (settled < count) await sleep(20);
-  const stats = await receiver.waitFor(run, accepted.count, { stallMs: 10_000, maxMs: 180_000, onProgress: (s) => bar.update(count, `${s.count} received`) });
-  await engine.settle();
+  // Every ingest settles (committed or refused) before the deliveries are counted; a stuck engine ends the wait after 5 minutes.
+  const waitUntil = Date.now() + 300_000;
+  while (settled < count && Date.now() < waitUntil) {
+    await sleep(20);
+    bar.update(count, `${count - settled} waiting for their commit`);
+  }
+  await receiver.waitFor(run, accepted.count, { stallMs: 10_000, maxMs: 180_000, onProgress: (s) => bar.update(count, `${s.count} received`) });
+  await intake.settle();
   bar.finish();
   const final = await receiver.stats(run);
   await receiver.forget(run);
-  const seconds = Math.max(stats.lastAt, final.lastAt) > 0 ? (final.lastAt - startAt) / 1000 : durationMs / 1000;
+  const seconds = final.lastAt > 0 ? (final.lastAt - startAt) / 1000 : durationMs / 1000;
   const achieved = final.count / seconds;
-  const lost = Math.max(0, accepted.count - final.count);
+  const lost = Math.max(0, accepted.count - final.count) + (count - settled);
   const latency = final.fromScheduled;
   const keptUp = achieved >= KEPT_UP_FRACTION * rate && rejected === 0 && lost === 0 && latency.p99 <= P99_BOUND_MS;
   return {
@@ -160,7 +234,7 @@ for (const rate of rates) {
   const l = result.latency;
   process.stdout.write(
     `  ${String(rate).padStart(6)}/s offered → ${Math.round(result.achieved).toString().padStart(6)}/s received; p50 ${l.p50.toFixed(2)} p90 ${l.p90.toFixed(2)} p99 ${l.p99.toFixed(2)} max ${l.max.toFixed(1)} ms` +
-      `${result.rejected ? `; ${result.rejected} refused (${Object.entries(result.rejectedBy).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${result.lost ? `; ${result.lost} lost` : ''}; ${result.keptUp ? 'kept up' : 'did NOT keep up'}\n`,
+      `${result.rejected ? `; ${result.rejected} refused (${Object.entries(result.rejectedBy).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${result.lost ? `; ${result.lost} lost` : ''}${result.duplicates ? `; ${result.duplicates} delivered twice` : ''}; ${result.keptUp ? 'kept up' : 'did NOT keep up'}\n`,
   );
   gc();
   await sleep(300);
@@ -173,9 +247,9 @@ gc();
 const heapAfterRun = process.memoryUsage().heapUsed;
 const after = await measureWithBar('http after run', () => httpPostCeiling(receiver.url, { connections: CONNECTIONS, durationMs: ceilingMs, run: 'ceiling-after' }));
 await receiver.forget('ceiling-after');
-process.stdout.write(`  bare HTTP POST loop with the engine idle in this process after the run: ${Math.round(after.perSecond)} requests/s; heap ${Math.round(heapAfterRun / 2 ** 20)} MiB\n`);
+process.stdout.write(`  bare HTTP POST loop after the run, the engine idle ${viaHttp ? 'in its child' : 'in this process'}: ${Math.round(after.perSecond)} requests/s; heap of this process ${Math.round(heapAfterRun / 2 ** 20)} MiB\n`);
 
-await engine.close();
+await intake.close();
 await receiver.close();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -204,8 +278,8 @@ results.push(
   { metric: 'peak / ceiling', value: round(peak / ceiling.perSecond, 3), unit: 'fraction' },
   { metric: `ceiling: bare open-loop ${TARGET.at / 1000}k/s p50`, value: round(bareStats.fromScheduled.p50), unit: 'ms' },
   { metric: `ceiling: bare open-loop ${TARGET.at / 1000}k/s p99`, value: round(bareStats.fromScheduled.p99), unit: 'ms' },
-  { metric: 'bare HTTP POST loop after the run (engine idle)', value: Math.round(after.perSecond), unit: 'requests/s' },
-  { metric: 'heap after the run (after GC)', value: Math.round(heapAfterRun / 2 ** 20), unit: 'MiB' },
+  { metric: `bare HTTP POST loop after the run (engine idle${viaHttp ? ', in its child' : ''})`, value: Math.round(after.perSecond), unit: 'requests/s' },
+  { metric: 'heap of this process after the run (after GC)', value: Math.round(heapAfterRun / 2 ** 20), unit: 'MiB' },
 );
 
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -214,10 +288,10 @@ const targets = {
   p50: { target: `≤ ${TARGET.p50} ms at ${TARGET.at}/s`, measured: atTarget ? round(atTarget.latency.p50) : null, met: Boolean(atTarget && atTarget.latency.p50 <= TARGET.p50) },
   p99: { target: `≤ ${TARGET.p99} ms at ${TARGET.at}/s`, measured: atTarget ? round(atTarget.latency.p99) : null, met: Boolean(atTarget && atTarget.latency.p99 <= TARGET.p99) },
 };
-report('forward', startedAt, results, {
+report(BENCH, startedAt, results, {
   note: `latency = scheduled send time → request received by the loopback receiver (open loop, HDR histogram); "kept up" = received ≥ ${KEPT_UP_FRACTION * 100} % of offered, nothing refused or lost, p99 ≤ ${P99_BOUND_MS} ms`,
   journey: 'form-forwarding-bench: examples/form-forwarding.json with sent_at, called_at and run mapped through',
-  settings: { rates, stepSeconds: stepMs / 1000, connections: CONNECTIONS, durability: 'committed', intake: 'engine.ingest (in process)' },
+  settings: { rates, stepSeconds: stepMs / 1000, connections: CONNECTIONS, durability: 'committed', intake: viaHttp ? `HTTP POST /v1/track to a journeys serve child, ${INTAKE_CONNECTIONS} connections` : 'engine.ingest (in process)' },
   targets,
   series: steps.map((s) => ({
     offered: s.offered, achieved: Math.round(s.achieved), events: s.events, accepted: s.accepted, received: s.received, rejected: s.rejected, rejectedBy: s.rejectedBy, lost: s.lost, duplicates: s.duplicates, keptUp: s.keptUp,

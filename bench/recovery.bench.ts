@@ -123,7 +123,7 @@ results.push({ metric: 'RssAnon of the restarted child at ready', value: Math.ro
 results.push({ metric: 'active instances before kill', value: before.instances, unit: 'instances' });
 results.push({ metric: 'active instances after restart', value: after.instances, unit: 'instances' });
 results.push({ metric: 'lost instances', value: lostInstances, unit: 'instances (target 0)' });
-results.push({ metric: 'instance id checksum matches', value: checksumMatches ? 1 : 0, unit: '1 = yes' });
+results.push({ metric: 'instance id checksum matches', value: checksumMatches ? 1 : 0, unit: '(1 = yes)' });
 results.push({ metric: 'timers before kill', value: before.timers, unit: 'timers' });
 results.push({ metric: 'timers at ready', value: ready.timers, unit: 'timers' });
 results.push({ metric: 'lost timers', value: before.timers - ready.timers, unit: 'timers (target 0)' });
@@ -131,7 +131,7 @@ results.push({ metric: 'sends in the outbox before kill', value: before.outbox, 
 results.push({ metric: 'sends in the outbox at ready', value: ready.outbox, unit: 'sends' });
 results.push({ metric: 'lost sends', value: sends - ready.outbox, unit: 'sends (target 0)' });
 results.push({ metric: 'counting instances through listInstances (after)', value: after.countMs, unit: 'ms' });
-report('recovery', startedAt, results);
+report('recovery', startedAt, results, { note: 'SIGKILL after the build was committed, while the dispatcher kept retrying the pending sends (commits in flight); time to ready = spawn of the new process → engine created → one event ingested and committed' });
 
 const problems: string[] = [];
 if (before.instances !== sessions) problems.push(`only ${before.instances} of ${sessions} instances were active before the kill`);

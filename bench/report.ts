@@ -1,7 +1,10 @@
 /** What every bench prints and writes: the machine, a table, bench/results/NAME.json. */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
+
+/** The machine's load averages (1, 5, 15 min) when the bench started (this module is imported at its start). */
+export const loadAtStart = loadavg();
 
 export interface Metric {
   metric: string;
@@ -51,7 +54,7 @@ export function isQuick(): boolean {
 
 /**
  * Prints the machine and the table, and writes bench/results/NAME.json:
- * `{ bench, machine, startedAt, results: [{ metric, value, unit }] }`, plus `commit`, `quick` and
+ * `{ bench, machine, startedAt, results: [{ metric, value, unit }] }`, plus `commit`, `quick`, `load` and
  * whatever `extra` holds (a `note`, a series for a chart, …).
  */
 export function report(bench: string, startedAt: Date, results: Metric[], extra: Record<string, unknown> = {}): void {
@@ -60,9 +63,12 @@ export function report(bench: string, startedAt: Date, results: Metric[], extra:
   const width = Math.max(0, ...results.map((r) => r.metric.length));
   for (const r of results) process.stdout.write(`  ${r.metric.padEnd(width)}  ${formatNumber(r.value).padStart(12)} ${r.unit}\n`);
   if (typeof extra.note === 'string') process.stdout.write(`  ${extra.note}\n`);
+  // Another busy process on the machine skews every figure: say so next to them.
+  if (results.length > 0 && loadAtStart[0]! > info.cores * 0.75) process.stdout.write(`  note: the machine was busy when the bench started (1-min load average ${loadAtStart[0]!.toFixed(2)} on ${info.cores} cores); figures may be low\n`);
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  const document = { bench, machine: info, startedAt: startedAt.toISOString(), results, commit: commit(), quick: isQuick(), ...extra };
+  const load = { atStart: loadAtStart.map((l) => Number(l.toFixed(2))), atEnd: loadavg().map((l) => Number(l.toFixed(2))) };
+  const document = { bench, machine: info, startedAt: startedAt.toISOString(), results, commit: commit(), quick: isQuick(), load, ...extra };
   writeFileSync(new URL(`${bench}.json`, dir), JSON.stringify(document, null, 2) + '\n');
 }
 

@@ -113,23 +113,28 @@ export interface LmdbCeiling {
 }
 
 /**
- * Raw LMDB: `records` puts of sessionRecord(i) in transactions of `batch` puts, each committed
- * before the next begins (as the engine's group commit does), noSync (the engine's `committed`).
+ * Raw LMDB: `records` puts of sessionRecord(i), noSync (the engine's `committed`), through
+ * lmdb-js's own batching — async `put`s issued together are committed together in one
+ * transaction, off the main thread — waiting for every `window`th put so memory stays bounded.
+ * (The fastest of the ways tried on the reference machine: explicit transactions of 500, 2000
+ * and 10000 puts each awaited in turn reached 100k–120k puts/s where this reached ~140k.)
  */
-export async function lmdbPutCeiling(records: number, options: { batch?: number; onProgress?: (done: number) => void } = {}): Promise<LmdbCeiling> {
-  const batch = options.batch ?? 2_000;
+export async function lmdbPutCeiling(records: number, options: { window?: number; onProgress?: (done: number) => void } = {}): Promise<LmdbCeiling> {
+  const window = options.window ?? 10_000;
   const dir = mkdtempSync(join(tmpdir(), 'journeys-bench-lmdb-'));
   const env = open({ path: dir, noSync: true, maxDbs: 4, mapSize: 2 ** 36 });
   const db = env.openDB({ name: 'instances' });
   const bytesPerRecord = pack(sessionRecord(0)).length;
   const began = hr();
-  for (let from = 0; from < records; from += batch) {
-    const to = Math.min(records, from + batch);
-    await env.transaction(() => {
-      for (let i = from; i < to; i++) db.put([i % 64, `s-${i}`], sessionRecord(i));
-    });
-    options.onProgress?.(to);
+  let last: Promise<boolean> | undefined;
+  for (let i = 0; i < records; i++) {
+    last = db.put([i % 64, `s-${i}`], sessionRecord(i));
+    if ((i + 1) % window === 0) {
+      await last;
+      options.onProgress?.(i + 1);
+    }
   }
+  await last;
   const seconds = (hr() - began) / 1000;
   await env.close();
   rmSync(dir, { recursive: true, force: true });

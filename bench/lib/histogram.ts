@@ -40,15 +40,10 @@ export class LatencyHistogram {
   summary(): LatencySummary {
     const h = this.histogram;
     const empty = h.totalCount === 0;
-    return {
-      count: h.totalCount,
-      p50: empty ? 0 : h.getValueAtPercentile(50) / 1000,
-      p90: empty ? 0 : h.getValueAtPercentile(90) / 1000,
-      p99: empty ? 0 : h.getValueAtPercentile(99) / 1000,
-      p999: empty ? 0 : h.getValueAtPercentile(99.9) / 1000,
-      max: empty ? 0 : h.maxValue / 1000,
-      mean: empty ? 0 : h.mean / 1000,
-    };
+    const max = empty ? 0 : h.maxValue;
+    // A percentile is reported as the top of its bucket (within 0.1 %), which may pass the exact max: clamp it.
+    const at = (p: number) => (empty ? 0 : Math.min(h.getValueAtPercentile(p), max) / 1000);
+    return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: max / 1000, mean: empty ? 0 : h.mean / 1000 };
   }
 
   reset(): void {
