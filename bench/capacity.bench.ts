@@ -67,6 +67,7 @@ function sizeOf(dir: string): { apparent: number; allocated: number } {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'journeys-capacity-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true })); // also when a stage fails (10M leaves ~20 GB)
 const clock = new ManualClock(Date.now());
 const engine = await createEngine({
   dataDir,

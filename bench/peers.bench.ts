@@ -148,10 +148,11 @@ const rows: [string, (r: PeerResult) => string][] = [
   ['nudges received / expected', (r) => `${r.nudges.unique.toLocaleString()} / ${r.nudges.expected.toLocaleString()}`],
   ['duplicate nudges', (r) => String(r.nudges.duplicates)],
   ['nudges to purchasers', (r) => String(r.nudges.purchasedNudged)],
-  ['RssAnon per waiting instance (B)', (r) => r.memory.anonPerInstance.toLocaleString()],
-  ['heap per waiting instance (B)', (r) => r.memory.heapPerInstance.toLocaleString()],
-  ['Redis used_memory per job (B)', (r) => (r.memory.serverPerInstance === undefined ? '—' : r.memory.serverPerInstance.toLocaleString())],
-  ['Redis RSS per job (B)', (r) => (r.memory.serverRssPerInstance === undefined ? '—' : r.memory.serverRssPerInstance.toLocaleString())],
+  ['memory per waiting instance where it lives (B)', (r) => (r.memory.serverRssPerInstance ?? r.memory.anonPerInstance).toLocaleString()],
+  ['  RssAnon of the peer process (B)', (r) => r.memory.anonPerInstance.toLocaleString()],
+  ['  heap of the peer process (B)', (r) => r.memory.heapPerInstance.toLocaleString()],
+  ['  Redis used_memory per job (B)', (r) => (r.memory.serverPerInstance === undefined ? '—' : r.memory.serverPerInstance.toLocaleString())],
+  ['  Redis RSS per job (B)', (r) => (r.memory.serverRssPerInstance === undefined ? '—' : r.memory.serverRssPerInstance.toLocaleString())],
 ];
 const widths = [Math.max(...rows.map(([label]) => label.length)), ...columns.map((c) => Math.max(c.length, ...rows.map(([, f]) => f(results.get(c)!).length)))];
 const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('  ');

@@ -78,6 +78,7 @@ class Child {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'journeys-recovery-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true })); // also when a step fails
 const deadUrl = `http://127.0.0.1:${await closedPort()}/hook`;
 log(`data directory ${dataDir}; ${sessions.toLocaleString()} waiting instances, ${sends.toLocaleString()} pending sends to ${deadUrl} (nothing listens there)`);
 

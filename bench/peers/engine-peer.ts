@@ -22,6 +22,7 @@ const CONCURRENCY = 2_000;
 
 async function open(holdSeconds: number): Promise<{ engine: Engine; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'journeys-peers-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true })); // also when a phase fails
   const engine = await createEngine({
     dataDir,
     durability: args.durability as Durability,
