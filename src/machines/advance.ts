@@ -9,7 +9,6 @@
  */
 import { createActor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { SendParams } from './compile.js';
-import { endReasonOf } from './compile.js';
 import type { EndReason, MachineEvent, MachineInput } from './machine-types.js';
 
 export type MachineEffect =
@@ -89,12 +88,4 @@ export function toEffects(actions: readonly ActionLike[]): MachineEffect[] {
     }
   }
   return effects;
-}
-
-/** The step an instance is at (the top-level state key), or its end reason once done. */
-export function stepOf(snapshot: AnyMachineSnapshot): { step?: string; end?: EndReason } {
-  const value = snapshot.value as string | Record<string, unknown>;
-  const key = typeof value === 'string' ? value : Object.keys(value)[0]!;
-  const end = endReasonOf(key);
-  return end ? { end } : { step: key };
 }

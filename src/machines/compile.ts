@@ -164,8 +164,3 @@ export function compileMachine(definition: JourneyDefinition): AnyStateMachine {
     states,
   } as never) as unknown as AnyStateMachine;
 }
-
-export function endReasonOf(stateKey: string): EndReason | undefined {
-  for (const [reason, key] of Object.entries(END_STATE)) if (key === stateKey) return reason as EndReason;
-  return undefined;
-}

@@ -132,31 +132,3 @@ export interface JourneyDefinition {
   steps: Step[];
   exitRules?: ExitRule[];
 }
-
-/** A definition at a version: what the engine runs. Published versions never change. */
-export interface JourneyVersion {
-  definition: JourneyDefinition;
-  version: number;
-}
-
-/** Where a step leads: the step ids (or null for "completed") it can continue to. */
-export function successors(step: Step): (string | null)[] {
-  switch (step.type) {
-    case 'delay':
-    case 'send':
-      return [step.next];
-    case 'hold_until':
-      return [...step.branches.map((b) => b.next), step.timeoutNext];
-    case 'data_split':
-      return [...step.branches.map((b) => b.next), step.otherwise];
-    case 'random_split':
-      return step.branches.map((b) => b.next);
-    case 'exit':
-      return [];
-  }
-}
-
-/** Steps that stop a macrostep: they wait for time or an event, so a cycle through them takes time. */
-export function isWaitStep(step: Step): step is DelayStep | HoldUntilStep {
-  return step.type === 'delay' || step.type === 'hold_until';
-}

@@ -107,11 +107,6 @@ export class Store {
     }
   }
 
-  /** The next value of a named sequence; persisted with the batch that uses it. */
-  nextSequence(name: string): number {
-    const current = (this.meta.get(`seq:${name}`) as number | undefined) ?? 0;
-    return current + 1;
-  }
 
   async close(): Promise<void> {
     await this.env.close();
