@@ -69,7 +69,7 @@ export function managementRoutes(app: FastifyInstance, engine: Engine, adminToke
   // Destinations
   app.post('/v1/destinations', docs('destinations', 'Create or replace a destination'), async (request, reply) => {
     const config = validateDestination(body(request));
-    const stored = await engine.destinations.put(config, 'api');
+    const stored = await engine.putDestination(config);
     return reply.status(201).send(maskDestination(stored));
   });
   app.get('/v1/destinations', docs('destinations', 'List destinations (secrets masked)'), async () => ({ items: engine.destinations.list().map(maskDestination) }));
@@ -79,7 +79,7 @@ export function managementRoutes(app: FastifyInstance, engine: Engine, adminToke
     return maskDestination(stored);
   });
   app.delete<{ Params: { id: string } }>('/v1/destinations/:id', docs('destinations', 'Delete a destination'), async (request) => {
-    if (!(await engine.destinations.remove(request.params.id))) throw new JourneysError('JRN_NOT_FOUND', `No destination "${request.params.id}".`);
+    if (!(await engine.removeDestination(request.params.id))) throw new JourneysError('JRN_NOT_FOUND', `No destination "${request.params.id}".`);
     return { success: true };
   });
   app.post<{ Params: { id: string } }>('/v1/destinations/:id/test', docs('destinations', 'Deliver a sample payload now'), async (request) => testSend(engine, request.params.id, (request.body ?? {}) as Body));

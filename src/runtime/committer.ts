@@ -15,6 +15,8 @@ export class Batch {
   readonly afterCommit: (() => void)[] = [];
   private readonly waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   events = 0;
+  /** Cluster mode: the shards whose stream messages or timers this batch applied (fenced before the commit). */
+  readonly shards = new Set<number>();
 
   constructor(readonly id: number) {}
 
@@ -71,7 +73,11 @@ export class Committer {
   committed = 0;
   failure: Error | undefined;
 
-  constructor(private readonly store: Store, private readonly onFailure: (error: Error) => void) {
+  /**
+   * @param fence Cluster mode: throws when a shard the batch applied is no longer safely leased
+   *   to this worker; the commit then fails like a storage failure (nothing of it is written).
+   */
+  constructor(private readonly store: Store, private readonly onFailure: (error: Error) => void, private readonly fence?: (batch: Batch) => void) {
     this.current = new Batch(1);
   }
 
@@ -118,11 +124,12 @@ export class Committer {
       return;
     }
     try {
+      if (this.fence && batch.shards.size > 0) this.fence(batch);
       if (batch.hasWrites) await this.store.env.transaction(() => batch.apply());
     } catch (cause) {
       // The memory state is ahead of the disk now: refuse further work; a restart recovers
       // from the last commit.
-      this.failure = new JourneysError('JRN_STORAGE', `LMDB commit failed: ${(cause as Error).message}`, { cause });
+      this.failure = cause instanceof JourneysError ? cause : new JourneysError('JRN_STORAGE', `LMDB commit failed: ${(cause as Error).message}`, { cause });
       batch.settle(this.failure);
       this.onFailure(this.failure);
       return;

@@ -6,6 +6,7 @@ import type { DeliveryObserver } from '../destinations/dispatcher.js';
 import type { AudienceDefinition } from '../profiles/audiences.js';
 import type { Bus } from '../transport/bus.js';
 import type { Clock } from './clock.js';
+import type { ClusterHooks } from './cluster-hooks.js';
 import type { Durability } from './store.js';
 
 export interface EngineConfig {
@@ -37,9 +38,13 @@ export interface EngineConfig {
   onEffect?: (effect: Effect) => void;
   /** Sees every delivery attempt's outcome: metrics. */
   onDelivery?: DeliveryObserver;
+  /** Cluster mode (src/cluster): shard ownership, fencing, the control stream. */
+  cluster?: ClusterHooks;
+  /** Called once when the engine stops working (a failed commit, a lost fence): the process should exit. */
+  onFatal?: (error: Error) => void;
 }
 
-export type ResolvedEngineConfig = Required<Omit<EngineConfig, 'bus' | 'onEffect' | 'onDelivery' | 'logger'>> & Pick<EngineConfig, 'bus' | 'onEffect' | 'onDelivery' | 'logger'>;
+export type ResolvedEngineConfig = Required<Omit<EngineConfig, 'bus' | 'onEffect' | 'onDelivery' | 'logger' | 'cluster' | 'onFatal'>> & Pick<EngineConfig, 'bus' | 'onEffect' | 'onDelivery' | 'logger' | 'cluster' | 'onFatal'>;
 
 export function withDefaults(config: EngineConfig, clock: Clock): ResolvedEngineConfig {
   return {

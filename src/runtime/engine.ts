@@ -26,6 +26,10 @@ import { JourneyRegistry } from './journey-registry.js';
 import { Shard } from './shard.js';
 import { Store } from './store.js';
 import { TimerService, type DueTimer } from './timer-service.js';
+import type { ClusterHooks, ControlOp } from './cluster-hooks.js';
+import type { DestinationConfig } from '../destinations/types.js';
+import type { AudienceDefinition } from '../profiles/audiences.js';
+import { appliedKey, appliedSeq, exportShard, importShard, readExport } from './shard-export.js';
 
 export interface IngestResult {
   duplicate: boolean;
@@ -48,7 +52,15 @@ export class Engine extends EngineQueries {
     const clock = config.clock;
     // Built before `this` exists; the registry asks for the known ids lazily.
     const known = { destinations: (): string[] => [], audiences: (): string[] => [] };
-    const committer = new Committer(store, (error) => logger.fatal({ err: error }, 'storage commit failed; the engine refuses further work until restarted'));
+    const cluster = config.cluster;
+    const committer = new Committer(
+      store,
+      (error) => {
+        logger.fatal({ err: error }, 'storage commit failed; the engine refuses further work until restarted');
+        config.onFatal?.(error);
+      },
+      cluster ? (batch) => cluster.fence(batch.shards) : undefined,
+    );
     const counters = new Counters(store);
     const audiences = new AudienceBook(config.audiences);
     const registry = new JourneyRegistry(store, () => ({ destinations: known.destinations(), audiences: known.audiences() }), () => clock.now());
@@ -62,7 +74,7 @@ export class Engine extends EngineQueries {
     this.outboxSeq = (store.meta.get('seq:outbox') as number | undefined) ?? 0;
     for (const { key } of store.outbox.getRange({ reverse: true, limit: 1 })) this.outboxSeq = Math.max(this.outboxSeq, (key as [number])[0]);
     for (const { key } of store.deadLetters.getRange({ reverse: true, limit: 1 })) this.outboxSeq = Math.max(this.outboxSeq, (key as [number])[0]);
-    this.timers = new TimerService(store, clock, { horizonMs: config.timerHorizonMs, resolutionMs: config.timerResolutionMs, shards: config.shards }, (timer) => this.onTimer(timer));
+    this.timers = new TimerService(store, clock, { horizonMs: config.timerHorizonMs, resolutionMs: config.timerResolutionMs, shards: config.shards, ...(cluster ? { holds: (shard: number) => cluster.live(shard) } : {}) }, (timer) => this.onTimer(timer));
     for (let index = 0; index < config.shards; index++) {
       this.shards.push(new Shard(index, {
         store, core, committer, counters, dedupe: this.dedupe, timers: this.timers,
@@ -90,7 +102,7 @@ export class Engine extends EngineQueries {
 
   private async recover(): Promise<void> {
     for (const { value } of this.store.audiences.getRange({})) this.audiences.put(value as never);
-    for (const audience of this.config.audiences) await this.putAudience(audience);
+    for (const audience of this.config.audiences) await super.putAudience(audience); // from the config: every worker has it
     for (const { key, value } of this.store.links.getRange({})) this.links.set((key as [string])[0], value as string);
     await this.destinations.load(this.config.destinations);
     this.registry.load();
@@ -151,21 +163,29 @@ export class Engine extends EngineQueries {
   private async ingestEvent(event: IncomingEvent, arrival: number): Promise<IngestResult> {
     if (this.closed) throw new JourneysError('JRN_CLOSED');
     if (this.committer.failure) throw this.committer.failure;
-    if (this.committer.pendingEvents >= this.config.maxPendingEvents || this.dispatcher.depth >= this.config.maxOutboxDepth) {
+    if ((!this.config.cluster && this.committer.pendingEvents >= this.config.maxPendingEvents) || this.dispatcher.depth >= this.config.maxOutboxDepth) {
       throw new JourneysError('JRN_OVERLOADED', 'Intake is over its limits (events waiting for a commit, or sends waiting in the outbox); retry later.');
     }
     const link = linkOf(event);
     if (link && this.links.get(link.anonymousId) !== link.userId) {
-      this.links.set(link.anonymousId, link.userId);
-      this.committer.batch.write(() => this.store.links.put([link.anonymousId], link.userId));
+      // Cluster mode: every worker must resolve the anonymousId the same way before the event is routed.
+      if (this.config.cluster) await this.config.cluster.link(link.anonymousId, link.userId);
+      this.learnLink(link.anonymousId, link.userId);
     }
     const profileKey = profileKeyOf(event, this.identityLinks);
     const shard = shardOf(profileKey, this.config.shards);
-    const outcome = await this.bus.publish(shard, { kind: 'event', event, profileKey, arrival });
+    const outcome = await this.bus.publish(shard, link ? { kind: 'event', event, profileKey, arrival, link } : { kind: 'event', event, profileKey, arrival });
     return { duplicate: outcome.duplicate, profileKey, shard, messageId: event.messageId };
   }
 
-  private readonly identityLinks: IdentityLinks = { userIdFor: (anonymousId) => this.links.get(anonymousId) };
+  /** An identity link (from an event here, or from another worker in cluster mode). */
+  learnLink(anonymousId: string, userId: string): void {
+    if (this.links.get(anonymousId) === userId) return;
+    this.links.set(anonymousId, userId);
+    this.committer.batch.write(() => this.store.links.put([anonymousId], userId));
+  }
+
+  readonly identityLinks: IdentityLinks = { userIdFor: (anonymousId) => this.links.get(anonymousId) };
 
   /** Resolves an id the way intake does (for queries by userId or anonymousId). */
   resolveProfileKey(id: string): string {
@@ -182,9 +202,77 @@ export class Engine extends EngineQueries {
     return { duplicate };
   }
 
+  /**
+   * Cluster mode: applies one message of a shard's stream (the worker holds the shard's lease).
+   * Its sequence is committed with its effects, so a restart or a takeover resumes after it.
+   * Returns the batch holding it (the feed waits on it to pace itself).
+   */
+  applyFromStream(shard: number, seq: number, message: ShardMessage | undefined): { wait(): Promise<void> } {
+    const target = this.shards[shard];
+    if (!target) throw new Error(`no shard ${shard}`);
+    const batch = this.committer.batch;
+    batch.shards.add(shard);
+    if (message) {
+      if (message.link) this.learnLink(message.link.anonymousId, message.link.userId);
+      const { effects } = target.handleEvent(message.event, message.profileKey, message.arrival);
+      this.observe(batch, effects);
+    }
+    batch.put(this.store.meta, appliedKey(shard), seq);
+    return batch;
+  }
+
+  /** Cluster mode: the last stream sequence of the shard whose effects are committed here. */
+  appliedSeq(shard: number): number {
+    return appliedSeq(this.store, shard);
+  }
+
+  /** Cluster mode: the shard's committed state as a blob (with its pending sends, for crash takeovers). */
+  async exportShard(shard: number, options: { outbox: boolean }): Promise<Uint8Array> {
+    await this.committer.drain();
+    return exportShard(this.store, shard, this.config.shards, this.config.clock.now(), options);
+  }
+
+  /**
+   * Cluster mode: replaces the shard's state by an export when the export is further along the
+   * stream than what this data directory holds. Returns the sequence to resume after.
+   */
+  async importShard(shard: number, bytes: Uint8Array | undefined): Promise<{ imported: boolean; applied: number }> {
+    await this.committer.drain();
+    const local = this.appliedSeq(shard);
+    if (!bytes) return { imported: false, applied: local };
+    const data = readExport(bytes, this.config.shards);
+    if (data.shard !== shard || data.applied <= local) return { imported: false, applied: local };
+    const sends = await importShard(this.store, data, () => ++this.outboxSeq);
+    this.shards[shard]!.reset();
+    for (const record of sends) this.dispatcher.enqueue(record);
+    return { imported: true, applied: data.applied };
+  }
+
+  /** Cluster mode: the shard was taken over; its timers join the wheel (they fire once the shard is live). */
+  adoptShard(shard: number): void {
+    this.shards[shard]!.reset();
+    this.timers.loadShard(shard);
+  }
+
+  /** Cluster mode: the shard moves away; what it applied is committed and its profiles leave memory. */
+  async dropShard(shard: number): Promise<void> {
+    await this.committer.drain();
+    this.shards[shard]!.reset();
+  }
+
   private onTimer(timer: DueTimer): void {
     if (this.closed || this.committer.failure) return;
+    const cluster = this.config.cluster;
+    if (cluster) {
+      if (!cluster.live(timer.shard)) return; // not ours (any more): adoptShard reloads it
+      const now = this.config.clock.now();
+      if (!cluster.mayFire(timer.shard, timer.due, now)) {
+        this.timers.later(timer, now);
+        return;
+      }
+    }
     const batch = this.committer.batch;
+    if (cluster) batch.shards.add(timer.shard);
     const effects = this.shards[timer.shard]!.handleTimer(timer, this.config.clock.now());
     this.observe(batch, effects);
   }
@@ -195,25 +283,91 @@ export class Engine extends EngineQueries {
   }
 
   /** Publishes a definition (validated; unchanged → same version). */
-  async publish(definition: unknown) {
+  async publish(definition: unknown): Promise<Awaited<ReturnType<JourneyRegistry['publish']>>> {
+    if (this.config.cluster) {
+      // Unchanged here means unchanged everywhere that has applied the control stream this far.
+      const unchanged = this.registry.unchanged(definition);
+      if (unchanged) return { version: unchanged, unchanged: true };
+      return this.config.cluster.submit({ op: 'publish', definition }) as never;
+    }
+    return this.publishLocally(definition);
+  }
+
+  private async publishLocally(definition: unknown) {
     const result = await this.registry.publish(definition);
     this.refreshInterest();
     return result;
   }
 
   /** Validates and stores a draft; nothing runs until it is published. */
-  saveDraft(definition: unknown) {
+  async saveDraft(definition: unknown): Promise<Awaited<ReturnType<JourneyRegistry['saveDraft']>>> {
+    if (this.config.cluster) return this.config.cluster.submit({ op: 'draft', definition }) as never;
     return this.registry.saveDraft(definition);
   }
 
-  async publishDraft(id: string) {
+  async publishDraft(id: string): Promise<Awaited<ReturnType<JourneyRegistry['publish']>>> {
+    if (this.config.cluster) return this.config.cluster.submit({ op: 'publishDraft', id }) as never;
+    return this.publishDraftLocally(id);
+  }
+
+  private async publishDraftLocally(id: string) {
     const result = await this.registry.publishDraft(id);
     this.refreshInterest();
     return result;
   }
 
-  /** Stops new entries; with `terminate`, ends the active instances too (no exit sends). */
+  /** Adds or replaces a destination (cluster mode: on every worker). */
+  async putDestination(config: DestinationConfig) {
+    if (this.config.cluster) return this.config.cluster.submit({ op: 'putDestination', config }) as ReturnType<DestinationRegistry['put']>;
+    return this.destinations.put(config, 'api');
+  }
+
+  async removeDestination(id: string): Promise<boolean> {
+    if (this.config.cluster) return this.config.cluster.submit({ op: 'removeDestination', id }) as Promise<boolean>;
+    return this.destinations.remove(id);
+  }
+
+  override async putAudience(audience: AudienceDefinition): Promise<void> {
+    if (this.config.cluster && !this.applyingControl) {
+      await this.config.cluster.submit({ op: 'putAudience', audience });
+      return;
+    }
+    await super.putAudience(audience);
+  }
+
+  private applyingControl = false;
+
+  /** Cluster mode: applies a management change from the control stream, here. */
+  async applyControl(op: ControlOp): Promise<unknown> {
+    switch (op.op) {
+      case 'publish': return this.publishLocally(op.definition);
+      case 'draft': return this.registry.saveDraft(op.definition);
+      case 'publishDraft': return this.publishDraftLocally(op.id);
+      case 'archive': return this.archiveLocally(op.id, { terminate: op.terminate });
+      case 'putDestination': return this.destinations.put(op.config, 'api');
+      case 'removeDestination': return this.destinations.remove(op.id);
+      case 'putAudience': {
+        this.applyingControl = true;
+        try {
+          return await this.putAudience(op.audience);
+        } finally {
+          this.applyingControl = false;
+        }
+      }
+      default: throw new JourneysError('JRN_INVALID_REQUEST', `unknown control operation ${(op as { op: unknown }).op}`);
+    }
+  }
+
+  /**
+   * Stops new entries; with `terminate`, ends the active instances too (no exit sends). In
+   * cluster mode every worker does this for the shards it holds; `terminated` counts this worker's.
+   */
   async archive(id: string, options: { terminate?: boolean } = {}): Promise<{ terminated: number }> {
+    if (this.config.cluster) return this.config.cluster.submit({ op: 'archive', id, terminate: options.terminate === true }) as Promise<{ terminated: number }>;
+    return this.archiveLocally(id, options);
+  }
+
+  private async archiveLocally(id: string, options: { terminate?: boolean }): Promise<{ terminated: number }> {
     await this.registry.archive(id);
     this.refreshInterest();
     let terminated = 0;
@@ -223,6 +377,7 @@ export class Engine extends EngineQueries {
         if (value !== 'active') continue;
         const instanceId = (key as [string, string])[1];
         const shard = Number(instanceId.split('-')[0]);
+        if (this.config.cluster && !this.config.cluster.live(shard)) continue;
         const record = this.store.instances.get([shard, instanceId]) as { profileKey: string } | undefined;
         if (!record) continue;
         const batch = this.committer.batch;
@@ -334,12 +489,12 @@ export class Engine extends EngineQueries {
 
   /** For /readyz: storage, transport, shards owned. */
   status() {
-    return {
-      storage: this.closed ? 'closed' : this.committer.failure ? 'failed' : 'open',
-      nats: 'not used (embedded mode)',
-      shards: { count: this.config.shards, owned: this.config.shards },
-      outboxDepth: this.dispatcher.depth,
-    };
+    const storage = this.closed ? 'closed' : this.committer.failure ? 'failed' : 'open';
+    const cluster = this.config.cluster?.status();
+    if (cluster) {
+      return { storage, nats: cluster.nats, worker: cluster.worker, shards: { count: this.config.shards, owned: cluster.owned.length, list: cluster.owned }, outboxDepth: this.dispatcher.depth };
+    }
+    return { storage, nats: 'not used (embedded mode)', shards: { count: this.config.shards, owned: this.config.shards }, outboxDepth: this.dispatcher.depth };
   }
 
   get timersInMemory(): number {

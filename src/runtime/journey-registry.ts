@@ -115,6 +115,14 @@ export class JourneyRegistry {
     return { version: stored, unchanged: false };
   }
 
+  /** The latest version when it is published and equal to this definition (canonical JSON); else undefined. */
+  unchanged(input: unknown): StoredVersion | undefined {
+    const result = validateJourney(input, this.validationContext());
+    if (!result.valid) return undefined;
+    const latest = this.versions(result.definition.id).at(-1);
+    return latest && latest.status === 'published' && canonicalJson(latest.definition) === canonicalJson(result.definition) ? latest : undefined;
+  }
+
   /** Publishes the stored draft of an id. */
   async publishDraft(id: string): Promise<{ version: StoredVersion; unchanged: boolean }> {
     const draft = this.draft(id);

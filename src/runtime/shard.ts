@@ -124,6 +124,11 @@ export class Shard {
     this.writeProfile(cached, batch);
   }
 
+  /** Cluster mode: forgets every profile in memory (the shard moved, or its state was replaced by an import). */
+  reset(): void {
+    this.cache.clear();
+  }
+
   /** Forgets a profile in memory (its records are being deleted). */
   forget(profileKey: string): void {
     this.cache.delete(profileKey);

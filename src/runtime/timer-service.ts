@@ -25,6 +25,8 @@ export interface TimerServiceOptions {
   horizonMs: number;
   resolutionMs: number;
   shards: number;
+  /** Cluster mode: only the shards this worker holds are loaded (default: all). */
+  holds?: (shard: number) => boolean;
 }
 
 export class TimerService {
@@ -60,6 +62,21 @@ export class TimerService {
     if (timer.due <= this.loadedUntil) this.insert(timer);
   }
 
+  /** Cluster mode: a shard was taken over; loads its timers due within the loaded horizon (overdue ones too). */
+  loadShard(shard: number): void {
+    if (this.loadedUntil === Number.NEGATIVE_INFINITY) return; // not started: start() loads it
+    for (const { key, value } of this.store.timers.getRange({ start: [shard, 0], end: [shard, this.loadedUntil, '\uffff'] })) {
+      const [, due, instanceId] = key as [number, number, string];
+      if (due > this.loadedUntil) break;
+      this.insert({ shard, profileKey: value as string, instanceId, due });
+    }
+  }
+
+  /** Cluster mode: a timer that may not fire yet (its shard has not applied the events before it) is tried again shortly. */
+  later(timer: DueTimer, now = this.clock.now()): void {
+    this.insert(timer, now + Math.max(this.options.resolutionMs, 10));
+  }
+
   get inMemory(): number {
     return this.wheel.size;
   }
@@ -84,6 +101,7 @@ export class TimerService {
     this.loadedUntil = until;
     this.lastRefill = now;
     for (let shard = 0; shard < this.options.shards; shard++) {
+      if (this.options.holds && !this.options.holds(shard)) continue;
       const range = this.store.timers.getRange({ start: [shard, from === Number.NEGATIVE_INFINITY ? 0 : from + 1], end: [shard, until, '\uffff'] });
       for (const { key, value } of range) {
         const [, due, instanceId] = key as [number, number, string];
@@ -94,8 +112,8 @@ export class TimerService {
     }
   }
 
-  private insert(timer: DueTimer): void {
-    const handle = this.wheel.insert(timer.due);
+  private insert(timer: DueTimer, at = timer.due): void {
+    const handle = this.wheel.insert(at);
     this.entries[handle] = timer;
   }
 }

@@ -10,6 +10,8 @@ export interface ShardMessage {
   event: IncomingEvent;
   profileKey: string;
   arrival: number;
+  /** The identity link the event made (cluster mode: learned by the shard's worker too). */
+  link?: { anonymousId: string; userId: string };
 }
 
 export interface ShardOutcome {
