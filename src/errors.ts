@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   JRN_OVERLOADED: { retryable: true, message: 'The engine is over its intake limits; retry later.' },
   JRN_CLOSED: { retryable: true, message: 'The engine is shutting down.' },
   JRN_STORAGE: { retryable: true, message: 'A storage commit failed.' },
+  JRN_FENCED: { retryable: true, message: 'This worker no longer holds the lease of a shard it applied; it stops rather than apply the shard twice.' },
+  JRN_UNAVAILABLE: { retryable: true, message: 'The cluster is not reachable (NATS), or the shard has no owner right now.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

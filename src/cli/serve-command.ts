@@ -1,7 +1,8 @@
 /**
  * `journeys serve [--config FILE] [--data DIR] [--port N] [--host H] [--nats URL] [--shards S]`:
- * embedded mode (the engine and its HTTP API in this process). SIGTERM/SIGINT stop intake,
- * drain what is in flight, flush and close LMDB.
+ * embedded mode (the engine and its HTTP API in this process), or with `--nats` a cluster worker
+ * with its HTTP shim (src/cluster). SIGTERM/SIGINT stop intake, drain what is in flight, hand
+ * the shards back (cluster mode), flush and close LMDB.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { buildServer } from '../http/server.js';
 import { Metrics } from '../http/metrics.js';
 import { createLogger } from '../logger.js';
 import { createEngine, type Engine } from '../runtime/engine.js';
+import { ClusterWorker } from '../cluster/worker.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 import { loadDocument } from './load-document.js';
@@ -33,25 +35,37 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message, 1);
     throw error;
   }
-  if (config.nats.url) throw new UsageError('cluster mode (--nats) is not available in this build yet; run without --nats for embedded mode', 1);
 
   const logger = createLogger(config.log.level);
   const credentials = resolveCredentials(config.dataDir, config.auth);
   let engine: Engine | undefined;
+  let worker: ClusterWorker | undefined;
   const metrics = new Metrics({ outboxDepth: () => engine?.outboxDepth() ?? 0, timersPending: () => engine?.timersPending() ?? 0 });
+  const engineConfig = {
+    dataDir: config.dataDir, shards: config.shards, durability: config.durability, logger,
+    dedupeWindowMs: config.dedupeWindowMs, retentionMs: config.retentionMs,
+    maxActiveInstancesPerProfile: config.limits.maxActiveInstancesPerProfile,
+    maxPendingEvents: config.limits.maxPendingEvents, maxOutboxDepth: config.limits.maxOutboxDepth,
+    destinations: config.destinations, audiences: config.audiences as never, drivers: BUILT_IN_DRIVERS,
+    onEffect: metrics.onEffect, onDelivery: metrics.onDelivery,
+  };
+  // A lost lease or a failed commit: memory is ahead of what may be committed; a restart recovers.
+  const onFatal = (error: Error) => {
+    logger.fatal({ err: error }, 'stopping: the engine cannot go on safely; restart it');
+    setTimeout(() => process.exit(70), 100);
+  };
   try {
-    engine = await createEngine({
-      dataDir: config.dataDir, shards: config.shards, durability: config.durability, logger,
-      dedupeWindowMs: config.dedupeWindowMs, retentionMs: config.retentionMs,
-      maxActiveInstancesPerProfile: config.limits.maxActiveInstancesPerProfile,
-      maxPendingEvents: config.limits.maxPendingEvents, maxOutboxDepth: config.limits.maxOutboxDepth,
-      destinations: config.destinations, audiences: config.audiences as never, drivers: BUILT_IN_DRIVERS,
-      onEffect: metrics.onEffect, onDelivery: metrics.onDelivery,
-    });
+    if (config.nats.url) {
+      worker = await ClusterWorker.start({ engine: engineConfig, cluster: { ...config.nats.cluster, url: config.nats.url }, logger, onFatal, http: `http://${config.http.host}:${config.http.port}` });
+      engine = worker.engine;
+    } else {
+      engine = await createEngine({ ...engineConfig, onFatal });
+    }
   } catch (error) {
     if (error instanceof JourneysError) throw new UsageError(error.message, 1);
     throw error;
   }
+  const closeEngine = () => (worker ? worker.stop() : engine!.close());
   for (const file of journeyFiles(config)) {
     const loaded = loadDocument(file, io.cwd);
     if (!loaded.ok) throw new UsageError(`${file}: ${loaded.issue.message}`, 1);
@@ -60,7 +74,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       logger.info({ journey: version.id, version: version.version, unchanged }, unchanged ? 'journey unchanged' : 'journey published');
     } catch (error) {
       const issues = ((error as JourneysError).details as { path: string; code: string; message: string }[] | undefined) ?? [];
-      await engine.close();
+      await closeEngine();
       throw new UsageError(`${file}: ${(error as Error).message}\n${issues.map((i) => `  ${i.path || '/'} ${i.code} ${i.message}`).join('\n')}`, 1);
     }
   }
@@ -71,8 +85,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const base = `http://${config.http.host}:${port}`;
-  logger.info({ url: base, dataDir: config.dataDir, shards: config.shards }, 'journeys is serving (embedded mode)');
-  io.stdout(banner(base, credentials, config));
+  logger.info({ url: base, dataDir: config.dataDir, shards: config.shards, ...(worker ? { worker: worker.id, nats: config.nats.url } : {}) }, worker ? 'journeys is serving (cluster worker)' : 'journeys is serving (embedded mode)');
+  io.stdout(banner(base, credentials, config, worker));
 
   await new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
@@ -80,7 +94,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       accepting = false;
       logger.info({ signal }, 'stopping: intake closed, draining');
       await app.close();
-      await engine!.close();
+      await closeEngine();
       logger.info('stopped');
       resolve();
     };
@@ -97,11 +111,12 @@ function journeyFiles(config: Readonly<Config>): string[] {
   return [...config.journeys];
 }
 
-function banner(base: string, credentials: ReturnType<typeof resolveCredentials>, config: Readonly<Config>): string {
+function banner(base: string, credentials: ReturnType<typeof resolveCredentials>, config: Readonly<Config>, worker?: ClusterWorker): string {
   const key = credentials.writeKeys[0]!;
+  const mode = worker ? `cluster worker ${worker.id} on ${config.nats.url}, holding ${worker.owned().length} of ${config.shards} shards` : 'embedded mode';
   const lines = [
     '',
-    `journeys is serving on ${base} (embedded mode, data in ${config.dataDir})`,
+    `journeys is serving on ${base} (${mode}, data in ${config.dataDir})`,
     credentials.file ? `credentials${credentials.generated ? ' generated' : ''}: ${credentials.file} (write key and admin token)` : 'credentials: from the configuration',
     '',
     'send a first event:',

@@ -9,11 +9,13 @@ import { loadDocument } from '../cli/load-document.js';
 import type { DestinationConfig } from '../destinations/types.js';
 import { parseDuration, settingDurationMs } from '../machines/duration.js';
 import type { Durability } from '../runtime/store.js';
+import type { ClusterSettings } from '../cluster/settings.js';
 
 export interface Config {
   dataDir: string;
   http: { host: string; port: number };
-  nats: { url: string | null };
+  /** Cluster mode when `url` is set; the rest tune it (docs/cluster.md). */
+  nats: { url: string | null; cluster: Partial<Omit<ClusterSettings, 'url'>> };
   shards: number;
   auth: { writeKeys: string[]; adminToken: string | null };
   destinations: DestinationConfig[];
@@ -82,7 +84,10 @@ export function loadConfig(sources: ConfigSources): Readonly<Config> {
       host: sources.flags?.host ?? env.JOURNEYS_HOST ?? (http.host === undefined ? '127.0.0.1' : string(http.host, 'http.host')),
       port: integer(sources.flags?.port ?? env.JOURNEYS_PORT ?? http.port ?? 3000, sources.flags?.port ? '--port' : env.JOURNEYS_PORT ? 'JOURNEYS_PORT' : 'http.port', 0, 65535),
     },
-    nats: { url: sources.flags?.nats ?? env.JOURNEYS_NATS_URL ?? (nats.url === undefined || nats.url === null ? null : string(nats.url, 'nats.url')) },
+    nats: {
+      url: sources.flags?.nats ?? env.JOURNEYS_NATS_URL ?? (nats.url === undefined || nats.url === null ? null : string(nats.url, 'nats.url')),
+      cluster: clusterSettings(nats, env),
+    },
     shards: integer(sources.flags?.shards ?? env.JOURNEYS_SHARDS ?? raw.shards ?? 64, sources.flags?.shards ? '--shards' : env.JOURNEYS_SHARDS ? 'JOURNEYS_SHARDS' : 'shards', 1, 4096),
     auth: {
       writeKeys: env.JOURNEYS_WRITE_KEYS !== undefined ? env.JOURNEYS_WRITE_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : stringList(auth.writeKeys ?? [], 'auth.writeKeys'),
@@ -112,6 +117,37 @@ export function loadConfig(sources: ConfigSources): Readonly<Config> {
     else config.journeys = stringList(raw.journeys, 'journeys').map((f) => path(f, base));
   }
   return deepFreeze(config);
+}
+
+const NATS_KEYS = ['url', 'prefix', 'workerId', 'leaseTtl', 'rebalanceInterval', 'exportInterval', 'streamMaxAge', 'duplicateWindow', 'replicas', 'timerGrace'];
+
+function clusterSettings(nats: Record<string, unknown>, env: Record<string, string | undefined>): Partial<Omit<ClusterSettings, 'url'>> {
+  for (const key of Object.keys(nats)) if (!NATS_KEYS.includes(key)) throw new ConfigError(`nats.${key}`, `unknown key (known: ${NATS_KEYS.join(', ')})`);
+  const settings: Partial<Omit<ClusterSettings, 'url'>> = {};
+  const prefix = env.JOURNEYS_NATS_PREFIX ?? (nats.prefix === undefined ? undefined : string(nats.prefix, 'nats.prefix'));
+  if (prefix !== undefined) {
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(prefix)) throw new ConfigError('nats.prefix', 'must be lower-case letters, digits, _ or - (at most 32), starting with a letter');
+    settings.prefix = prefix;
+  }
+  const workerId = env.JOURNEYS_WORKER_ID ?? (nats.workerId === undefined ? undefined : string(nats.workerId, 'nats.workerId'));
+  if (workerId !== undefined) {
+    if (!/^[A-Za-z0-9_-]+$/.test(workerId)) throw new ConfigError('nats.workerId', 'may hold only letters, digits, _ and -');
+    settings.workerId = workerId;
+  }
+  const ms = (key: string, target: 'leaseTtlMs' | 'rebalanceMs' | 'exportIntervalMs' | 'streamMaxAgeMs' | 'duplicateWindowMs' | 'timerGraceMs', min: number) => {
+    if (nats[key] === undefined) return;
+    const value = duration(nats[key], `nats.${key}`);
+    if (value < min) throw new ConfigError(`nats.${key}`, `must be at least ${min} ms`);
+    settings[target] = value;
+  };
+  ms('leaseTtl', 'leaseTtlMs', 1_000);
+  ms('rebalanceInterval', 'rebalanceMs', 100);
+  ms('exportInterval', 'exportIntervalMs', 1_000);
+  ms('streamMaxAge', 'streamMaxAgeMs', 60_000);
+  ms('duplicateWindow', 'duplicateWindowMs', 1_000);
+  ms('timerGrace', 'timerGraceMs', 0);
+  if (nats.replicas !== undefined) settings.replicas = integer(nats.replicas, 'nats.replicas', 1, 5);
+  return settings;
 }
 
 function string(value: unknown, key: string): string {

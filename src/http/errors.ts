@@ -17,6 +17,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   JRN_OVERLOADED: 429,
   JRN_CLOSED: 503,
   JRN_STORAGE: 503,
+  JRN_FENCED: 503,
+  JRN_UNAVAILABLE: 503,
 };
 
 export function sendError(reply: FastifyReply, error: JourneysError): FastifyReply {

@@ -16,7 +16,9 @@ export type ControlOp =
   | { op: 'putAudience'; audience: AudienceDefinition };
 
 export interface ClusterHooks {
-  /** True while this worker holds the shard's lease and has caught up with its stream: its timers may fire. */
+  /** True while this worker holds the shard's lease (replaying its stream or live). */
+  holds(shard: number): boolean;
+  /** True once the held shard has caught up with its stream. */
   live(shard: number): boolean;
   /** May a timer of this (live) shard due at `due` fire now, or may an event stamped before `due` still be on its way? */
   mayFire(shard: number, due: number, now: number): boolean;

@@ -74,7 +74,7 @@ export class Engine extends EngineQueries {
     this.outboxSeq = (store.meta.get('seq:outbox') as number | undefined) ?? 0;
     for (const { key } of store.outbox.getRange({ reverse: true, limit: 1 })) this.outboxSeq = Math.max(this.outboxSeq, (key as [number])[0]);
     for (const { key } of store.deadLetters.getRange({ reverse: true, limit: 1 })) this.outboxSeq = Math.max(this.outboxSeq, (key as [number])[0]);
-    this.timers = new TimerService(store, clock, { horizonMs: config.timerHorizonMs, resolutionMs: config.timerResolutionMs, shards: config.shards, ...(cluster ? { holds: (shard: number) => cluster.live(shard) } : {}) }, (timer) => this.onTimer(timer));
+    this.timers = new TimerService(store, clock, { horizonMs: config.timerHorizonMs, resolutionMs: config.timerResolutionMs, shards: config.shards, ...(cluster ? { holds: (shard: number) => cluster.holds(shard) } : {}) }, (timer) => this.onTimer(timer));
     for (let index = 0; index < config.shards; index++) {
       this.shards.push(new Shard(index, {
         store, core, committer, counters, dedupe: this.dedupe, timers: this.timers,
@@ -227,9 +227,25 @@ export class Engine extends EngineQueries {
   }
 
   /** Cluster mode: the shard's committed state as a blob (with its pending sends, for crash takeovers). */
-  async exportShard(shard: number, options: { outbox: boolean }): Promise<Uint8Array> {
+  async exportShard(shard: number, options: { outbox: boolean }): Promise<{ bytes: Uint8Array; applied: number }> {
     await this.committer.drain();
-    return exportShard(this.store, shard, this.config.shards, this.config.clock.now(), options);
+    // One synchronous pass: the sequence and the state come from the same snapshot.
+    const applied = this.appliedSeq(shard);
+    return { bytes: exportShard(this.store, shard, this.config.shards, this.config.clock.now(), options), applied };
+  }
+
+  /** Events applied but not yet committed (a shard feed waits for a commit above a limit). */
+  get pendingEvents(): number {
+    return this.committer.pendingEvents;
+  }
+
+  /** Cluster mode: the last control-stream sequence applied here. */
+  controlSeq(): number {
+    return (this.store.meta.get('seq:control') as number | undefined) ?? 0;
+  }
+
+  recordControl(seq: number): void {
+    this.committer.batch.write(() => this.store.meta.put('seq:control', seq));
   }
 
   /**
@@ -264,7 +280,7 @@ export class Engine extends EngineQueries {
     if (this.closed || this.committer.failure) return;
     const cluster = this.config.cluster;
     if (cluster) {
-      if (!cluster.live(timer.shard)) return; // not ours (any more): adoptShard reloads it
+      if (!cluster.holds(timer.shard)) return; // not ours (any more): adoptShard reloads it
       const now = this.config.clock.now();
       if (!cluster.mayFire(timer.shard, timer.due, now)) {
         this.timers.later(timer, now);
@@ -381,6 +397,7 @@ export class Engine extends EngineQueries {
         const record = this.store.instances.get([shard, instanceId]) as { profileKey: string } | undefined;
         if (!record) continue;
         const batch = this.committer.batch;
+        if (this.config.cluster) batch.shards.add(shard);
         const effects = this.shards[shard]!.terminate(record.profileKey, instanceId, now);
         this.observe(batch, effects);
         terminated += effects.filter((e) => e.kind === 'exit').length;

@@ -1,0 +1,363 @@
+/**
+ * A cluster worker: an engine whose bus is JetStream, which applies the shards it holds a lease
+ * on. Every `rebalanceMs` it beats its heart, reads the live workers, hands back the shards
+ * rendezvous hashing gives to another live worker and takes the ones it should hold; it renews
+ * its leases every quarter of the TTL, ships changed shards to the object store every
+ * `exportIntervalMs`, and runs the ingest router when it holds that lease.
+ *
+ * Taking a shard: lease (`create`), import the shipped export when it is further along than the
+ * local data directory, load the shard's timers, replay its stream from the next sequence; the
+ * shard is live (its timers fire) once the replay has caught up.
+ * Handing a shard back: stop its feed, commit, ship it, delete the lease.
+ * Losing a lease (a renewal finds another revision): stop applying at once; a batch that still
+ * holds the shard's effects fails its fence and the process stops (restart recovers).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { JourneysError } from '../errors.js';
+import { createEngine, type Engine } from '../runtime/engine.js';
+import type { EngineConfig } from '../runtime/engine-config.js';
+import type { ClusterHooks, ControlOp } from '../runtime/cluster-hooks.js';
+import { NatsBus } from '../transport/nats-bus.js';
+import { ControlChannel } from './control.js';
+import { Leases, ROUTER_KEY, shardKey, type Lease } from './leases.js';
+import { ClusterLinks } from './links.js';
+import { Membership, preferredOwner } from './membership.js';
+import { clusterNames, type ClusterNames } from './names.js';
+import { ensureResources, type ClusterResources } from './resources.js';
+import { IngestRouter } from './router.js';
+import { CLUSTER_DEFAULTS, type ClusterSettings } from './settings.js';
+import { ShardFeed } from './shard-feed.js';
+import { Shipping } from './shipping.js';
+
+export interface WorkerOptions {
+  engine: Omit<EngineConfig, 'bus' | 'cluster' | 'onFatal'>;
+  cluster: Partial<ClusterSettings> & { url: string };
+  logger: Logger;
+  /** The engine stopped working (a lost fence, a failed commit): the process should exit. */
+  onFatal?: (error: Error) => void;
+  /** Where this worker's HTTP shim listens (shown to the other workers). */
+  http?: string;
+}
+
+type ShardState = 'starting' | 'replaying' | 'live' | 'releasing' | 'lost';
+
+interface Held {
+  lease: Lease;
+  state: ShardState;
+  feed?: ShardFeed;
+  exportedSeq: number;
+  exportedAt: number;
+}
+
+export class ClusterWorker implements ClusterHooks {
+  engine!: Engine;
+  private links!: ClusterLinks;
+  private control!: ControlChannel;
+  private readonly held = new Map<number, Held>();
+  private router: { lease: Lease; router: IngestRouter } | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private ticking = false;
+  private stopping = false;
+  private workers: string[] = [];
+  private readonly leases: Leases;
+  private readonly membership: Membership;
+  private readonly shipping: Shipping;
+  private readonly shards: number;
+
+  private constructor(
+    readonly id: string,
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly resources: ClusterResources,
+    readonly names: ClusterNames,
+    readonly settings: ClusterSettings,
+    private readonly logger: Logger,
+    options: WorkerOptions,
+  ) {
+    this.shards = options.engine.shards ?? 64;
+    this.leases = new Leases(resources.leases, id, settings.leaseTtlMs);
+    this.membership = new Membership(resources.workers, id, { http: options.http ?? null, pid: process.pid });
+    this.shipping = new Shipping(resources.exports);
+  }
+
+  static async start(options: WorkerOptions): Promise<ClusterWorker> {
+    const settings: ClusterSettings = { ...CLUSTER_DEFAULTS, ...options.cluster };
+    const names = clusterNames(settings.prefix);
+    const id = settings.workerId ?? `w-${randomBytes(5).toString('hex')}`;
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new JourneysError('JRN_INVALID_REQUEST', `worker id "${id}" may hold only letters, digits, _ and -`);
+    const logger = options.logger.child({ worker: id });
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: settings.url, name: `journeys ${id}`, maxReconnectAttempts: -1 });
+    } catch (cause) {
+      throw new JourneysError('JRN_UNAVAILABLE', `cannot connect to NATS at ${settings.url}: ${(cause as Error).message}`, { cause });
+    }
+    const resources = await ensureResources(nc, names, settings);
+    const shards = options.engine.shards ?? 64;
+    await checkShardCount(resources, shards);
+    const worker = new ClusterWorker(id, nc, jetstream(nc), resources, names, settings, logger, options);
+    worker.engine = await createEngine({
+      ...options.engine, logger, bus: new NatsBus(worker.js, names), cluster: worker,
+      onFatal: (error) => options.onFatal?.(error),
+    });
+    const engine = worker.engine;
+    worker.links = await ClusterLinks.open(resources.links, (anonymousId, userId) => engine.learnLink(anonymousId, userId));
+    worker.control = new ControlChannel(worker.js, resources.jsm, names, {
+      apply: (op) => engine.applyControl(op),
+      applied: () => engine.controlSeq(),
+      record: (seq) => engine.recordControl(seq),
+    }, logger);
+    await worker.control.start();
+    await worker.control.ready;
+    await worker.tick();
+    const every = (ms: number, task: () => Promise<void>) => {
+      const timer = setInterval(() => void task().catch((error) => logger.warn({ err: error }, 'cluster task failed')), ms);
+      timer.unref();
+      worker.timers.push(timer);
+    };
+    every(settings.rebalanceMs, () => worker.tick());
+    every(Math.max(50, Math.floor(settings.leaseTtlMs / 4)), () => worker.renew());
+    logger.info({ shards, prefix: names.prefix, url: settings.url }, 'cluster worker started');
+    return worker;
+  }
+
+  // ---- ClusterHooks ------------------------------------------------------------------------
+
+  holds(shard: number): boolean {
+    const state = this.held.get(shard)?.state;
+    return state === 'starting' || state === 'replaying' || state === 'live';
+  }
+
+  live(shard: number): boolean {
+    return this.held.get(shard)?.state === 'live';
+  }
+
+  mayFire(shard: number, due: number, now: number): boolean {
+    const held = this.held.get(shard);
+    const feed = held?.feed;
+    if (!feed || held.state !== 'live') return false;
+    const grace = this.settings.timerGraceMs;
+    return feed.lastArrival - grace >= due || (feed.idle && now - grace >= due);
+  }
+
+  fence(shards: ReadonlySet<number>): void {
+    const now = Date.now();
+    for (const shard of shards) {
+      const held = this.held.get(shard);
+      if (!held || held.state === 'lost' || now >= held.lease.validUntil) {
+        throw new JourneysError('JRN_FENCED', `shard ${shard}: this worker no longer holds a valid lease (${held ? (held.state === 'lost' ? 'taken over' : 'not renewed in time') : 'not held'}); its uncommitted effects are dropped and the worker stops`);
+      }
+    }
+  }
+
+  submit(op: ControlOp): Promise<unknown> {
+    return this.control.submit(op);
+  }
+
+  link(anonymousId: string, userId: string): Promise<void> {
+    return this.links.put(anonymousId, userId);
+  }
+
+  status() {
+    return { nats: this.nc.isClosed() ? 'closed' : `connected (${this.settings.url})`, worker: this.id, owned: this.owned() };
+  }
+
+  /** The shards this worker holds and applies (replaying or live), ascending. */
+  owned(): number[] {
+    return [...this.held].filter(([, held]) => held.state === 'replaying' || held.state === 'live').map(([shard]) => shard).sort((a, b) => a - b);
+  }
+
+  get routing(): boolean {
+    return this.router !== undefined;
+  }
+
+  // ---- Ownership ---------------------------------------------------------------------------
+
+  /** One rebalance step (also run at start): heartbeat, take and hand back shards, router, shipments. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      await this.membership.heartbeat();
+      this.workers = await this.membership.live();
+      const releases: Promise<void>[] = [];
+      for (const [shard, held] of this.held) {
+        if (held.state !== 'live' && held.state !== 'replaying') continue;
+        if (preferredOwner(shard, this.workers) !== this.id) releases.push(this.release(shard, { outbox: false }));
+      }
+      await Promise.all(releases);
+      const wanted: number[] = [];
+      for (let shard = 0; shard < this.shards; shard++) {
+        if (!this.held.has(shard) && preferredOwner(shard, this.workers) === this.id) wanted.push(shard);
+      }
+      for (let i = 0; i < wanted.length && !this.stopping; i += 8) await Promise.all(wanted.slice(i, i + 8).map((shard) => this.acquire(shard)));
+      if (!this.router && !this.stopping) await this.startRouter();
+      await this.shipChanged();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const now = Date.now();
+    const due = (lease: Lease) => now - lease.renewedAt >= this.settings.leaseTtlMs / 4 - 10;
+    await Promise.all([...this.held].map(async ([shard, held]) => {
+      if (held.state === 'lost' || !due(held.lease)) return;
+      const result = await this.leases.renew(shardKey(shard), held.lease);
+      if (result === 'lost') this.lose(shard, held);
+      else if (result === 'failed') this.logger.warn({ shard }, 'lease renewal failed; retrying');
+    }));
+    const router = this.router;
+    if (router && due(router.lease)) {
+      const result = await this.leases.renew(ROUTER_KEY, router.lease);
+      if (result === 'lost' || Date.now() >= router.lease.validUntil) await this.stopRouter(false);
+    }
+  }
+
+  private async acquire(shard: number): Promise<void> {
+    const lease = await this.leases.acquire(shardKey(shard));
+    if (!lease) return;
+    const held: Held = { lease, state: 'starting', exportedSeq: 0, exportedAt: Date.now() };
+    this.held.set(shard, held);
+    try {
+      const local = this.engine.appliedSeq(shard);
+      const shipped = await this.shipping.info(shard);
+      const bytes = shipped && shipped.applied > local ? await this.shipping.fetch(shard) : undefined;
+      const { imported, applied } = await this.engine.importShard(shard, bytes);
+      this.engine.adoptShard(shard);
+      held.exportedSeq = imported ? applied : 0;
+      const feed = new ShardFeed(this.js, this.resources.jsm, this.names, shard, applied + 1, {
+        apply: (seq, message) => this.engine.applyFromStream(shard, seq, message),
+        pending: () => this.engine.pendingEvents,
+      }, this.logger, () => {
+        if (held.state === 'replaying') {
+          held.state = 'live';
+          this.logger.info({ shard, seq: feed.lastSeq }, 'shard live');
+        }
+      });
+      held.feed = feed;
+      held.state = 'replaying';
+      this.logger.info({ shard, revision: lease.revision, from: applied + 1, imported, at: Date.now() }, 'shard acquired');
+      await feed.start();
+    } catch (error) {
+      this.logger.error({ shard, err: error }, 'taking the shard over failed; handing it back');
+      held.state = 'releasing';
+      await held.feed?.stop().catch(() => undefined);
+      await this.leases.release(shardKey(shard), lease);
+      this.held.delete(shard);
+    }
+  }
+
+  /**
+   * Hands a shard back: stop applying, commit, ship it, free the lease. `outbox`: ship the
+   * shard's pending sends too (when this worker stops; while it runs it delivers them itself).
+   */
+  private async release(shard: number, options: { outbox: boolean }): Promise<void> {
+    const held = this.held.get(shard);
+    if (!held || held.state === 'releasing' || held.state === 'lost') return;
+    held.state = 'releasing';
+    await held.feed?.stop();
+    await this.engine.dropShard(shard);
+    await this.ship(shard, held, options).catch((error) => this.logger.warn({ shard, err: error }, 'shipping the shard failed'));
+    await this.leases.release(shardKey(shard), held.lease);
+    this.held.delete(shard);
+    this.logger.info({ shard, revision: held.lease.revision, at: Date.now() }, 'shard released');
+  }
+
+  /** A renewal found another revision: someone else holds the shard now. */
+  private lose(shard: number, held: Held): void {
+    if (held.state === 'lost') return;
+    held.state = 'lost';
+    this.logger.warn({ shard, revision: held.lease.revision, at: Date.now() }, 'shard lost (its lease was taken over)');
+    void (async () => {
+      await held.feed?.stop();
+      await this.engine.dropShard(shard).catch(() => undefined);
+      if (this.held.get(shard) === held) this.held.delete(shard);
+    })();
+  }
+
+  private async ship(shard: number, held: Held, options: { outbox: boolean }): Promise<void> {
+    // Fencing before the shipment: only the current holder writes the shard's export.
+    if (!(await this.leases.confirm(shardKey(shard), held.lease))) return;
+    const { bytes, applied } = await this.engine.exportShard(shard, options);
+    await this.shipping.ship(shard, bytes, { applied, worker: this.id, revision: held.lease.revision, at: new Date().toISOString() });
+    held.exportedSeq = applied;
+    held.exportedAt = Date.now();
+  }
+
+  /** Ships (with their pending sends) the live shards that changed since their last shipment, a few per tick. */
+  private async shipChanged(): Promise<void> {
+    const now = Date.now();
+    let shipped = 0;
+    for (const [shard, held] of this.held) {
+      if (shipped >= 8 || this.stopping) break;
+      if (held.state !== 'live' || now - held.exportedAt < this.settings.exportIntervalMs) continue;
+      if (this.engine.appliedSeq(shard) === held.exportedSeq) continue;
+      await this.ship(shard, held, { outbox: true });
+      shipped++;
+    }
+  }
+
+  private async startRouter(): Promise<void> {
+    const lease = await this.leases.acquire(ROUTER_KEY);
+    if (!lease) return;
+    const router = new IngestRouter(this.nc, this.js, this.names, this.resources.state, this.links, this.shards, this.logger, () => void this.stopRouter(true));
+    this.router = { lease, router };
+    this.logger.info({ revision: lease.revision }, 'ingest router started');
+    try {
+      await router.start();
+    } catch (error) {
+      this.logger.error({ err: error }, 'the ingest router did not start');
+      await this.stopRouter(true);
+    }
+  }
+
+  private async stopRouter(release: boolean): Promise<void> {
+    const current = this.router;
+    if (!current) return;
+    this.router = undefined;
+    await current.router.stop().catch(() => undefined);
+    if (release) await this.leases.release(ROUTER_KEY, current.lease);
+    this.logger.info('ingest router stopped');
+  }
+
+  /** Graceful stop: hands every shard back (shipped with its pending sends), leaves, closes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Renewals continue while shards are handed back.
+    const renewal = setInterval(() => void this.renew().catch(() => undefined), Math.max(50, Math.floor(this.settings.leaseTtlMs / 4)));
+    try {
+      await this.stopRouter(true);
+      await Promise.all([...this.held.keys()].map((shard) => this.release(shard, { outbox: true })));
+    } finally {
+      clearInterval(renewal);
+    }
+    await this.control.stop();
+    await this.membership.leave();
+    this.links.close();
+    await this.engine.close();
+    await this.nc.drain().catch(() => undefined);
+    this.logger.info('cluster worker stopped');
+  }
+}
+
+/** The shard count is fixed when the cluster is created (the first worker records it). */
+async function checkShardCount(resources: ClusterResources, shards: number): Promise<void> {
+  try {
+    await resources.state.create('shards', String(shards));
+    return;
+  } catch {
+    // already recorded
+  }
+  const entry = await resources.state.get('shards');
+  const recorded = entry ? Number(entry.string()) : shards;
+  if (recorded !== shards) {
+    throw new JourneysError('JRN_SHARD_MISMATCH', `The cluster was created with ${recorded} shards; this worker was started with ${shards}. Start it with --shards ${recorded}.`);
+  }
+}

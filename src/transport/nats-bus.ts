@@ -1,0 +1,29 @@
+/**
+ * Cluster mode's bus: publishing puts the message on its shard's subject in JetStream and
+ * resolves on the stream's acknowledgement (the event is durable there). The shards are applied
+ * by whichever worker holds them (src/cluster/shard-feed.ts), not through `subscribe`.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { ClusterNames } from '../cluster/names.js';
+import { JourneysError } from '../errors.js';
+import type { Bus, ShardMessage, ShardOutcome } from './bus.js';
+import { encodeShardMessage, shardMsgId } from './shard-message.js';
+
+export class NatsBus implements Bus {
+  constructor(private readonly js: JetStreamClient, private readonly names: ClusterNames) {}
+
+  async publish(shard: number, message: ShardMessage): Promise<ShardOutcome> {
+    try {
+      const ack = await this.js.publish(this.names.shardSubject(shard), encodeShardMessage(message), { msgID: shardMsgId(shard, message.event.messageId) });
+      return { duplicate: ack.duplicate };
+    } catch (cause) {
+      throw new JourneysError('JRN_UNAVAILABLE', `JetStream did not take the event: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  subscribe(): void {
+    // The shard feeds apply the stream; nothing subscribes here.
+  }
+
+  async close(): Promise<void> {}
+}

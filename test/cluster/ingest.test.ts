@@ -1,0 +1,67 @@
+/**
+ * Cluster mode, end to end: two worker processes (`journeys serve --nats`), events published by a
+ * plain NATS client to `journeys.ingest`, sends received by a real webhook receiver.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Receiver } from '../helpers/receiver.js';
+import { cleanUp, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
+
+const test = suite('cluster: journeys.ingest');
+let nc: NatsConnection | undefined;
+const prefix = uniquePrefix('ingest');
+const receiver = new Receiver();
+const workers: WorkerProcess[] = [];
+
+test.before(async () => {
+  nc = await natsOrSkip('cluster: journeys.ingest');
+  if (!nc) return;
+  const url = await receiver.start();
+  workers.push(await WorkerProcess.start({ prefix, workerId: 'a', receiver: url, shards: 16, hold: '1500ms' }));
+  workers.push(await WorkerProcess.start({ prefix, workerId: 'b', receiver: url, shards: 16, hold: '1500ms' }));
+});
+
+test.after(async () => {
+  for (const worker of workers) await worker.kill();
+  await receiver.stop();
+  if (nc) {
+    await cleanUp(nc, prefix);
+    await nc.close();
+  }
+});
+
+test('events from a plain NATS client enter journeys and produce sends; a profile\'s events apply in order', async () => {
+  if (!nc) return;
+  // Both workers share the 16 shards.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const [a, b] = await Promise.all(workers.map((w) => w.readyz()));
+    if (a!.shards.owned + b!.shards.owned === 16 && a!.shards.owned > 0 && b!.shards.owned > 0) break;
+    if (Date.now() > deadline) throw new Error(`shards not shared: ${JSON.stringify([a, b])}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const profiles = 200;
+  for (let i = 0; i < profiles; i++) {
+    const userId = `u${i}`;
+    nc.publish(`${prefix}.ingest`, JSON.stringify({ type: 'track', userId, event: 'checkout_started', messageId: `c-${i}`, properties: { session_id: `s${i}`, total: 150, cart_id: `cart${i}`, email: `${userId}@example.com` } }));
+    // Every other shopper buys right away: published after the checkout, it must apply after it.
+    if (i % 2 === 0) nc.publish(`${prefix}.ingest`, JSON.stringify({ type: 'track', userId, event: 'purchase_completed', messageId: `p-${i}`, properties: { session_id: `s${i}` } }));
+  }
+  nc.publish(`${prefix}.ingest`, JSON.stringify({ type: 'track', event: 'checkout_started', properties: {} }));
+  await nc.flush();
+  await receiver.waitFor(profiles / 2, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 2_500)); // any wrong nudge would have come by now
+  // The mapped body of the coupon nudge names the cart: one nudge per shopper who did not buy.
+  const nudged = receiver.requests.map((r) => r.json.cart as string).sort();
+  const expected = Array.from({ length: profiles }, (_, i) => i).filter((i) => i % 2 === 1).map((i) => `cart${i}`).sort();
+  assert.equal(nudged, expected);
+  for (const request of receiver.requests) assert.is(request.json.coupon, 'COMEBACK10');
+  const rejected = workers.flatMap((w) => w.logs).find((line) => line.msg === 'rejected an ingest event');
+  assert.ok(rejected, 'the event without userId or anonymousId is rejected');
+  assert.is(rejected!.field, 'userId');
+  const status = await workers[0]!.readyz();
+  assert.equal(status.shards.list.length, status.shards.owned);
+});
+
+test.run();
