@@ -27,7 +27,7 @@ import { ClusterLinks } from './links.js';
 import { Membership, preferredOwner } from './membership.js';
 import { clusterNames, type ClusterNames } from './names.js';
 import { ensureResources, type ClusterResources } from './resources.js';
-import { IngestRouter } from './router.js';
+import { IngestRouter, WATERMARK_KEY } from './router.js';
 import { CLUSTER_DEFAULTS, type ClusterSettings } from './settings.js';
 import { ShardFeed } from './shard-feed.js';
 import { Shipping } from './shipping.js';
@@ -62,6 +62,9 @@ export class ClusterWorker implements ClusterHooks {
   private ticking = false;
   private stopping = false;
   private workers: string[] = [];
+  /** Every ingest event stamped before this has reached its shard subject (the router's watermark). */
+  private routerWatermark = 0;
+  private stopWatermark: (() => void) | undefined;
   private readonly leases: Leases;
   private readonly membership: Membership;
   private readonly shipping: Shipping;
@@ -112,6 +115,7 @@ export class ClusterWorker implements ClusterHooks {
     }, logger);
     await worker.control.start();
     await worker.control.ready;
+    await worker.followWatermark();
     await worker.tick();
     const every = (ms: number, task: () => Promise<void>) => {
       const timer = setInterval(() => void task().catch((error) => logger.warn({ err: error }, 'cluster task failed')), ms);
@@ -119,6 +123,7 @@ export class ClusterWorker implements ClusterHooks {
       worker.timers.push(timer);
     };
     every(settings.rebalanceMs, () => worker.tick());
+    every(Math.max(100, Math.floor(settings.exportIntervalMs / 4)), () => worker.shipChanged());
     every(Math.max(50, Math.floor(settings.leaseTtlMs / 4)), () => worker.renew());
     logger.info({ shards, prefix: names.prefix, url: settings.url }, 'cluster worker started');
     return worker;
@@ -140,6 +145,7 @@ export class ClusterWorker implements ClusterHooks {
     const feed = held?.feed;
     if (!feed || held.state !== 'live') return false;
     const grace = this.settings.timerGraceMs;
+    if (due + grace > this.routerWatermark) return false; // an ingest event before it may still be on its way
     return feed.lastArrival - grace >= due || (feed.idle && now - grace >= due);
   }
 
@@ -174,30 +180,41 @@ export class ClusterWorker implements ClusterHooks {
     return this.router !== undefined;
   }
 
+  private async followWatermark(): Promise<void> {
+    const watch = await this.resources.state.watch({ key: WATERMARK_KEY });
+    this.stopWatermark = () => watch.stop();
+    void (async () => {
+      for await (const entry of watch) {
+        if (entry.operation === 'PUT') this.routerWatermark = Math.max(this.routerWatermark, Number(entry.string()) || 0);
+      }
+    })();
+  }
+
   // ---- Ownership ---------------------------------------------------------------------------
 
   /** One rebalance step (also run at start): heartbeat, take and hand back shards, router, shipments. */
   async tick(): Promise<void> {
     if (this.ticking || this.stopping) return;
     this.ticking = true;
+    const began = Date.now();
     try {
       await this.membership.heartbeat();
       this.workers = await this.membership.live();
-      const releases: Promise<void>[] = [];
+      // Hand-backs run on their own (a slow one must not hold up taking a dead worker's shards).
       for (const [shard, held] of this.held) {
         if (held.state !== 'live' && held.state !== 'replaying') continue;
-        if (preferredOwner(shard, this.workers) !== this.id) releases.push(this.release(shard, { outbox: false }));
+        if (preferredOwner(shard, this.workers) !== this.id) void this.release(shard, { outbox: false }).catch((error) => this.logger.warn({ shard, err: error }, 'handing the shard back failed'));
       }
-      await Promise.all(releases);
       const wanted: number[] = [];
       for (let shard = 0; shard < this.shards; shard++) {
         if (!this.held.has(shard) && preferredOwner(shard, this.workers) === this.id) wanted.push(shard);
       }
-      for (let i = 0; i < wanted.length && !this.stopping; i += 8) await Promise.all(wanted.slice(i, i + 8).map((shard) => this.acquire(shard)));
+      for (let i = 0; i < wanted.length && !this.stopping; i += 16) await Promise.all(wanted.slice(i, i + 16).map((shard) => this.acquire(shard)));
       if (!this.router && !this.stopping) await this.startRouter();
-      await this.shipChanged();
     } finally {
       this.ticking = false;
+      const took = Date.now() - began;
+      if (took > this.settings.rebalanceMs * 3) this.logger.warn({ took, workers: this.workers.length }, 'slow rebalance step');
     }
   }
 
@@ -222,6 +239,7 @@ export class ClusterWorker implements ClusterHooks {
     if (!lease) return;
     const held: Held = { lease, state: 'starting', exportedSeq: 0, exportedAt: Date.now() };
     this.held.set(shard, held);
+    this.logger.info({ shard, revision: lease.revision, at: Date.now() }, 'shard acquired');
     try {
       const local = this.engine.appliedSeq(shard);
       const shipped = await this.shipping.info(shard);
@@ -240,7 +258,7 @@ export class ClusterWorker implements ClusterHooks {
       });
       held.feed = feed;
       held.state = 'replaying';
-      this.logger.info({ shard, revision: lease.revision, from: applied + 1, imported, at: Date.now() }, 'shard acquired');
+      this.logger.info({ shard, from: applied + 1, imported }, imported ? 'shard imported; replaying its stream' : 'replaying the shard stream');
       await feed.start();
     } catch (error) {
       this.logger.error({ shard, err: error }, 'taking the shard over failed; handing it back');
@@ -288,16 +306,21 @@ export class ClusterWorker implements ClusterHooks {
     held.exportedAt = Date.now();
   }
 
-  /** Ships (with their pending sends) the live shards that changed since their last shipment, a few per tick. */
+  private shipping_ = false;
+
+  /** Ships (with their pending sends) the live shards that changed since their last shipment. */
   private async shipChanged(): Promise<void> {
-    const now = Date.now();
-    let shipped = 0;
-    for (const [shard, held] of this.held) {
-      if (shipped >= 8 || this.stopping) break;
-      if (held.state !== 'live' || now - held.exportedAt < this.settings.exportIntervalMs) continue;
-      if (this.engine.appliedSeq(shard) === held.exportedSeq) continue;
-      await this.ship(shard, held, { outbox: true });
-      shipped++;
+    if (this.shipping_ || this.stopping) return;
+    this.shipping_ = true;
+    try {
+      for (const [shard, held] of this.held) {
+        if (this.stopping) break;
+        if (held.state !== 'live' || Date.now() - held.exportedAt < this.settings.exportIntervalMs) continue;
+        if (this.engine.appliedSeq(shard) === held.exportedSeq) continue;
+        await this.ship(shard, held, { outbox: true });
+      }
+    } finally {
+      this.shipping_ = false;
     }
   }
 
@@ -329,7 +352,7 @@ export class ClusterWorker implements ClusterHooks {
     if (this.stopping) return;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.ticking || this.shipping_) await new Promise((resolve) => setTimeout(resolve, 10));
     // Renewals continue while shards are handed back.
     const renewal = setInterval(() => void this.renew().catch(() => undefined), Math.max(50, Math.floor(this.settings.leaseTtlMs / 4)));
     try {
@@ -339,6 +362,7 @@ export class ClusterWorker implements ClusterHooks {
       clearInterval(renewal);
     }
     await this.control.stop();
+    this.stopWatermark?.();
     await this.membership.leave();
     this.links.close();
     await this.engine.close();

@@ -1,0 +1,15 @@
+import { ClusterWorker } from './src/cluster/worker.js';
+import { createLogger } from './src/logger.js';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { mkdtempSync } from 'node:fs';
+const w = await ClusterWorker.start({ engine: { dataDir: mkdtempSync('/tmp/dbgw-'), shards: 4 }, cluster: { url: 'nats://127.0.0.1:4222', prefix: 'dbgx', leaseTtlMs: 3000, rebalanceMs: 300 }, logger: createLogger('info') });
+await new Promise(r => setTimeout(r, 1500));
+const nc = await connect({ servers: '127.0.0.1:4222' });
+const kv = await new Kvm(nc).open('dbgx-state');
+console.log('wm', (await kv.get('router.watermark'))?.string(), 'routing', w.routing, Date.now(), (w as any).routerWatermark);
+await w.stop();
+const { destroyResources } = await import('./src/cluster/resources.js');
+const { clusterNames } = await import('./src/cluster/names.js');
+await destroyResources(nc, clusterNames('dbgx'));
+await nc.close();
