@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { instanceIdOf, messageIdOf } from '../../src/machines/hashing.js';
 import { Receiver } from '../helpers/receiver.js';
 import { cleanUp, holdings, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
 
@@ -44,6 +45,8 @@ test('SIGKILL during 20k events over 5k profiles: shards move in time, every sen
   // 5k profiles × 4 events: two checkouts, a purchase of the first for even profiles, a page view.
   const events: object[] = [];
   const expectedCarts = new Set<string>();
+  const expectedIds = new Set<string>();
+  const nudgeId = (userId: string, entry: string) => messageIdOf(instanceIdOf('cart-abandonment', 1, userId, entry, 64), 'nudge-with-coupon', 1);
   for (let i = 0; i < 5_000; i++) {
     const userId = `p${i}`;
     events.push({ type: 'track', userId, event: 'checkout_started', messageId: `c1-${i}`, properties: { session_id: `a${i}`, total: 150, cart_id: `cart-${i}-a` } });
@@ -52,8 +55,12 @@ test('SIGKILL during 20k events over 5k profiles: shards move in time, every sen
       ? { type: 'track', userId, event: 'purchase_completed', messageId: `p-${i}`, properties: { session_id: `a${i}` } }
       : { type: 'track', userId, event: 'product_viewed', messageId: `v-${i}`, properties: {} });
     events.push({ type: 'page', userId, name: 'Home', messageId: `pg-${i}`, properties: {} });
-    if (i % 2 === 1) expectedCarts.add(`cart-${i}-a`);
+    if (i % 2 === 1) {
+      expectedCarts.add(`cart-${i}-a`);
+      expectedIds.add(nudgeId(userId, `c1-${i}`));
+    }
     expectedCarts.add(`cart-${i}-b`);
+    expectedIds.add(nudgeId(userId, `c2-${i}`));
   }
   // Open loop at 4k events/s; the third worker joins after 1 s, the first is killed after 2.5 s.
   const started = Date.now();
@@ -98,6 +105,8 @@ test('SIGKILL during 20k events over 5k profiles: shards move in time, every sen
   assert.equal(unexpected, [], 'no send that should not happen (a purchaser nudged)');
   const conflicting = [...idsByCart].filter(([, ids]) => ids.size !== 1);
   assert.equal(conflicting.length, 0, 'a repeated send carries the same messageId');
+  const ids = new Set(receiver.requests.map((r) => String(r.headers['idempotency-key'])));
+  assert.equal([...ids].sort(), [...expectedIds].sort(), 'the messageIds are those of an uninterrupted run');
 
   // The killed worker's shards were taken over within the bound: lease TTL + 2 rebalance intervals (+ 1.5 s of scheduling slack on a loaded machine).
   const killedAt = workers[0]!.killedAt!;
