@@ -28,6 +28,7 @@ import { Membership, preferredOwner } from './membership.js';
 import { clusterNames, type ClusterNames } from './names.js';
 import { ensureResources, type ClusterResources } from './resources.js';
 import { IngestRouter, WATERMARK_KEY } from './router.js';
+import { ClusterQueries } from './queries.js';
 import { CLUSTER_DEFAULTS, type ClusterSettings } from './settings.js';
 import { ShardFeed } from './shard-feed.js';
 import { Shipping } from './shipping.js';
@@ -65,6 +66,7 @@ export class ClusterWorker implements ClusterHooks {
   /** Every ingest event stamped before this has reached its shard subject (the router's watermark). */
   private routerWatermark = 0;
   private stopWatermark: (() => void) | undefined;
+  private queries: ClusterQueries | undefined;
   private readonly leases: Leases;
   private readonly membership: Membership;
   private readonly shipping: Shipping;
@@ -116,6 +118,10 @@ export class ClusterWorker implements ClusterHooks {
     await worker.control.start();
     await worker.control.ready;
     await worker.followWatermark();
+    const queries = new ClusterQueries(id, nc, names, resources.leases, shards, engine.queries, () => worker.membership.live(), (shard) => worker.holds(shard), logger);
+    queries.serve();
+    worker.queries = queries;
+    engine.queries = queries;
     await worker.tick();
     const every = (ms: number, task: () => Promise<void>) => {
       const timer = setInterval(() => void task().catch((error) => logger.warn({ err: error }, 'cluster task failed')), ms);
@@ -363,6 +369,7 @@ export class ClusterWorker implements ClusterHooks {
     }
     await this.control.stop();
     this.stopWatermark?.();
+    this.queries?.close();
     await this.membership.leave();
     this.links.close();
     await this.engine.close();

@@ -112,7 +112,7 @@ export function managementRoutes(app: FastifyInstance, engine: Engine, adminToke
     return { success: true, ...(await engine.archive(request.params.id, { terminate })) };
   });
   app.get('/v1/journeys', docs('journeys', 'List journeys'), async () => ({ items: engine.listJourneys().map(({ draft, ...rest }) => ({ ...rest, hasDraft: draft !== undefined, versions: rest.versions.map((v) => ({ version: v.version, status: v.status, publishedAt: new Date(v.publishedAt).toISOString() })) })) }));
-  app.get<{ Params: { id: string } }>('/v1/journeys/:id', docs('journeys', 'A journey with per-step counts'), async (request) => engine.getJourney(request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/journeys/:id', docs('journeys', 'A journey with per-step counts'), async (request) => engine.queries.getJourney(request.params.id));
   app.post<{ Params: { id: string } }>('/v1/journeys/:id/preview', docs('journeys', 'The payloads each send step would send; nothing is sent'), async (request) => {
     const input = body(request);
     const traits = input.traits && typeof input.traits === 'object' ? (input.traits as Record<string, unknown>) : {};
@@ -120,32 +120,32 @@ export function managementRoutes(app: FastifyInstance, engine: Engine, adminToke
   });
   app.get<{ Params: { id: string }; Querystring: { userId?: string; status?: string; limit?: string; cursor?: string } }>('/v1/journeys/:id/instances', docs('instances', 'Instances of a journey'), async (request) => {
     const { userId, status, limit, cursor } = request.query;
-    return engine.listInstances(request.params.id, {
+    return engine.queries.listInstances(request.params.id, {
       ...(userId ? { userId: engine.resolveProfileKey(userId) } : {}),
       ...(status ? { status: status as InstanceStatus } : {}),
       ...(limit ? { limit: Number(limit) } : {}),
       ...(cursor ? { cursor } : {}),
     });
   });
-  app.get<{ Params: { instanceId: string } }>('/v1/instances/:instanceId', docs('instances', 'An instance with its timeline'), async (request) => engine.getInstance(request.params.instanceId));
+  app.get<{ Params: { instanceId: string } }>('/v1/instances/:instanceId', docs('instances', 'An instance with its timeline'), async (request) => engine.queries.getInstance(request.params.instanceId));
 
   // Profiles
-  app.get<{ Params: { userId: string } }>('/v1/profiles/:userId', docs('profiles', 'Traits, audiences, active instances'), async (request) => engine.getProfile(engine.resolveProfileKey(request.params.userId)));
+  app.get<{ Params: { userId: string } }>('/v1/profiles/:userId', docs('profiles', 'Traits, audiences, active instances'), async (request) => engine.queries.getProfile(engine.resolveProfileKey(request.params.userId)));
   app.get<{ Params: { userId: string }; Querystring: { journey?: string; limit?: string } }>('/v1/profiles/:userId/trace', docs('profiles', 'The latest entry decisions'), async (request) => ({
-    items: engine.getTraces(engine.resolveProfileKey(request.params.userId), { ...(request.query.journey ? { journey: request.query.journey } : {}), ...(request.query.limit ? { limit: Number(request.query.limit) } : {}) }),
+    items: await engine.queries.getTraces(engine.resolveProfileKey(request.params.userId), { ...(request.query.journey ? { journey: request.query.journey } : {}), ...(request.query.limit ? { limit: Number(request.query.limit) } : {}) }),
   }));
-  app.delete<{ Params: { userId: string } }>('/v1/profiles/:userId', docs('profiles', 'Delete a profile and everything about it'), async (request) => ({ success: true, ...(await engine.deleteProfile(engine.resolveProfileKey(request.params.userId))) }));
+  app.delete<{ Params: { userId: string } }>('/v1/profiles/:userId', docs('profiles', 'Delete a profile and everything about it'), async (request) => ({ success: true, ...(await engine.queries.deleteProfile(engine.resolveProfileKey(request.params.userId))) }));
 
   // Dead letters
   app.get<{ Querystring: { destination?: string; limit?: string; cursor?: string } }>('/v1/deadletters', docs('deadletters', 'Sends that failed for good'), async (request) => {
-    const page = engine.listDeadLetters({ ...(request.query.destination ? { destination: request.query.destination } : {}), ...(request.query.limit ? { limit: Number(request.query.limit) } : {}), ...(request.query.cursor ? { cursor: request.query.cursor } : {}) });
+    const page = await engine.queries.listDeadLetters({ ...(request.query.destination ? { destination: request.query.destination } : {}), ...(request.query.limit ? { limit: Number(request.query.limit) } : {}), ...(request.query.cursor ? { cursor: request.query.cursor } : {}) });
     return { ...page, items: page.items.map((d) => ({ id: d.id, destination: d.destination, messageId: d.messageId, attempts: d.attempts, lastError: d.lastError, lastStatus: d.lastStatus, lastBody: d.lastBody, payload: d.body, failedAt: new Date(d.failedAt).toISOString() })) };
   });
   app.post<{ Params: { id: string } }>('/v1/deadletters/:id/redrive', docs('deadletters', 'Deliver a dead letter again'), async (request) => {
-    const record = await engine.redrive(Number(request.params.id));
+    const record = await engine.queries.redrive(request.params.id);
     return { success: true, messageId: record.messageId };
   });
-  app.post<{ Querystring: { destination?: string } }>('/v1/deadletters/redrive', docs('deadletters', 'Re-drive all dead letters (of one destination)'), async (request) => ({ success: true, count: await engine.redriveAll(request.query.destination) }));
+  app.post<{ Querystring: { destination?: string } }>('/v1/deadletters/redrive', docs('deadletters', 'Re-drive all dead letters (of one destination)'), async (request) => ({ success: true, count: await engine.queries.redriveAll(request.query.destination) }));
 }
 
 const MANAGEMENT = /^\/v1\/(audiences|destinations|journeys|instances|profiles|deadletters)(\/|$)/;

@@ -83,6 +83,11 @@ export class EngineQueries {
     this.core = parts.core;
   }
 
+  /** Cluster mode: only the shards this worker holds are answered here (the data directory may hold others' old state). */
+  protected visible(_shard: number): boolean {
+    return true;
+  }
+
   listJourneys(): JourneySummary[] {
     return this.registry.ids().map((id) => this.registry.summary(id)!).filter(Boolean);
   }
@@ -112,6 +117,7 @@ export class EngineQueries {
       const instanceId = (key as [string, string])[1];
       if (query.cursor && instanceId === query.cursor) continue;
       if (query.status && value !== query.status) continue;
+      if (!this.visible(Number(instanceId.split('-')[0]))) continue;
       const instance = this.getInstanceRecord(instanceId);
       if (!instance) continue;
       if (query.userId && instance.profileKey !== query.userId) continue;
@@ -126,7 +132,7 @@ export class EngineQueries {
 
   getInstanceRecord(instanceId: string): StoredInstance | undefined {
     const shard = Number(instanceId.split('-')[0]);
-    if (!Number.isInteger(shard) || !this.shards[shard]) return undefined;
+    if (!Number.isInteger(shard) || !this.shards[shard] || !this.visible(shard)) return undefined;
     return this.store.instances.get([shard, instanceId]) as StoredInstance | undefined;
   }
 

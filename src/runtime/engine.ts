@@ -29,6 +29,7 @@ import { TimerService, type DueTimer } from './timer-service.js';
 import type { ClusterHooks, ControlOp } from './cluster-hooks.js';
 import type { DestinationConfig } from '../destinations/types.js';
 import type { AudienceDefinition } from '../profiles/audiences.js';
+import { localQueries, type Queries } from './queries.js';
 import { appliedKey, appliedSeq, exportShard, importShard, readExport } from './shard-export.js';
 
 export interface IngestResult {
@@ -296,6 +297,13 @@ export class Engine extends EngineQueries {
   private observe(batch: { afterCommit: (() => void)[] }, effects: Effect[]): void {
     const onEffect = this.config.onEffect;
     if (onEffect && effects.length > 0) batch.afterCommit.push(() => { for (const effect of effects) onEffect(effect); });
+  }
+
+  /** The management API's reads: this process's (embedded), or routed across workers (cluster mode sets them). */
+  queries: Queries = localQueries(this);
+
+  protected override visible(shard: number): boolean {
+    return this.config.cluster ? this.config.cluster.holds(shard) : true;
   }
 
   /** Publishes a definition (validated; unchanged → same version). */
