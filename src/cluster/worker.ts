@@ -100,9 +100,15 @@ export class ClusterWorker implements ClusterHooks {
     } catch (cause) {
       throw new JourneysError('JRN_UNAVAILABLE', `cannot connect to NATS at ${settings.url}: ${(cause as Error).message}`, { cause });
     }
-    const resources = await ensureResources(nc, names, settings);
     const shards = options.engine.shards ?? 64;
-    await checkShardCount(resources, shards);
+    let resources: ClusterResources;
+    try {
+      resources = await ensureResources(nc, names, settings);
+      await checkShardCount(resources, shards);
+    } catch (error) {
+      await nc.close().catch(() => undefined);
+      throw error;
+    }
     const worker = new ClusterWorker(id, nc, jetstream(nc), resources, names, settings, logger, options);
     worker.engine = await createEngine({
       ...options.engine, logger, bus: new NatsBus(worker.js, names), cluster: worker,
