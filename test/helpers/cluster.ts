@@ -14,7 +14,7 @@ import { clusterNames } from '../../src/cluster/names.js';
 import { destroyResources } from '../../src/cluster/resources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-export const NATS_URL = 'nats://127.0.0.1:4222';
+export const NATS_URL = process.env.JOURNEYS_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** Connects to the test NATS server, or says why the NATS suites are skipped (fails under JOURNEYS_REQUIRE_NATS). */
 export async function natsOrSkip(suite: string): Promise<NatsConnection | undefined> {
