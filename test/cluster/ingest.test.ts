@@ -6,6 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Receiver } from '../helpers/receiver.js';
+import { JourneysClient } from '../../src/index.js';
+import { shardOf } from '../../src/machines/hashing.js';
+import { JourneysError } from '../../src/errors.js';
 import { cleanUp, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
 
 const test = suite('cluster: journeys.ingest');
@@ -63,6 +66,34 @@ it('events from a plain NATS client enter journeys and produce sends; a profile\
   assert.is(rejected!.field, 'userId');
   const status = await workers[0]!.readyz();
   assert.equal(status.shards.list.length, status.shards.owned);
+});
+
+it('the TypeScript client publishes onto the shard subjects; links it makes resolve everywhere', async () => {
+  if (!nc) throw new Error('registered only with a NATS server');
+  receiver.requests.length = 0;
+  const client = await JourneysClient.connect({ connection: nc, prefix });
+  assert.is(client.shards, 16);
+  try {
+    await client.track({ event: 'checkout_started', properties: {} });
+    assert.unreachable('an event without ids is refused');
+  } catch (error) {
+    assert.is((error as JourneysError).code, 'JRN_INVALID_EVENT');
+    assert.equal((error as JourneysError).details, { field: 'userId' });
+  }
+  const identified = await client.identify({ anonymousId: 'visitor-1', userId: 'client-user', traits: { email: 'c@example.com' } });
+  assert.is(identified.profileKey, 'client-user');
+  const results = [];
+  for (let i = 0; i < 30; i++) {
+    const ids = i === 0 ? { anonymousId: 'visitor-1' } : { userId: `cu${i}` };
+    results.push(await client.track({ ...ids, event: 'checkout_started', messageId: `cc-${i}`, properties: { session_id: `cs${i}`, total: 150, cart_id: `ccart${i}` } }));
+  }
+  assert.is(results[0]!.profileKey, 'client-user', 'the anonymous event resolves through the link the client made');
+  for (const result of results) assert.is(result.shard, shardOf(result.profileKey, 16));
+  assert.ok((await client.track({ userId: 'cu1', event: 'checkout_started', messageId: 'cc-1', properties: { session_id: 'cs1' } })).duplicate, 'JetStream drops a repeated messageId');
+  await receiver.waitFor(30, 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(receiver.requests.map((r) => r.json.cart).sort(), Array.from({ length: 30 }, (_, i) => `ccart${i}`).sort());
+  await client.close();
 });
 
 test.run();
