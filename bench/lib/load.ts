@@ -24,6 +24,12 @@ export interface OpenLoopOptions {
   onProgress?: (sent: number) => void;
   /** At most this many overdue events are handed over per turn of the event loop (default 1000), so I/O keeps flowing while the generator catches up. */
   burst?: number;
+  /**
+   * Sleep this long between turns instead of polling with setImmediate: for a generator alone in
+   * its process, where polling would spin a core the system under test needs. Events are then
+   * handed over up to this much late (and that lag counts in their latency).
+   */
+  pollMs?: number;
 }
 
 export interface OpenLoopResult {
@@ -64,7 +70,8 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         return;
       }
       const wait = startAt + next * interval - hr();
-      if (wait > 2) setTimeout(turn, Math.floor(wait - 1));
+      if (options.pollMs) setTimeout(turn, Math.max(options.pollMs, Math.floor(wait - 1)));
+      else if (wait > 2) setTimeout(turn, Math.floor(wait - 1));
       else setImmediate(turn);
     };
     turn();

@@ -20,7 +20,7 @@ import { shardKey } from './leases.js';
 import type { ClusterNames } from './names.js';
 
 type Method = keyof Queries;
-const METHODS: Method[] = ['getJourney', 'listInstances', 'getInstance', 'getProfile', 'getTraces', 'deleteProfile', 'listDeadLetters', 'redrive', 'redriveAll'];
+const METHODS: Method[] = ['getJourney', 'listInstances', 'getInstance', 'getProfile', 'getTraces', 'deleteProfile', 'listDeadLetters', 'redrive', 'redriveAll', 'setMembers'];
 const TIMEOUT_MS = 5_000;
 
 export class ClusterQueries implements Queries {
@@ -158,6 +158,15 @@ export class ClusterQueries implements Queries {
     const dot = id.lastIndexOf('.');
     if (dot <= 0) throw new JourneysError('JRN_NOT_FOUND', `No dead letter ${id} (in cluster mode their ids are <worker>.<seq>).`);
     return this.call<{ messageId: string }>(id.slice(0, dot), 'redrive', [id.slice(dot + 1)]);
+  }
+
+  async setMembers(audienceId: string, profileKeys: string[], member: boolean): Promise<void> {
+    const byShard = new Map<number, string[]>();
+    for (const key of profileKeys) {
+      const shard = shardOf(key, this.shards);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
+    }
+    for (const [shard, keys] of byShard) await this.onShard(shard, 'setMembers', [audienceId, keys, member]);
   }
 
   async redriveAll(destination?: string): Promise<number> {

@@ -10,8 +10,9 @@
  * `<prefix>-ingest-<seq>`, and its arrival time is the ingest message's stream timestamp, so a
  * second forwarding is the same message.
  *
- * Publishes are pipelined (up to 256 in flight). If one fails the router stops and a router
- * resumes from the position: events of one profile stay in order unless a later one was stored
+ * Publishes are pipelined (up to 1024 in flight); the position (saved every 100 ms) is the last
+ * event whose publish and every earlier one JetStream acknowledged. If one fails the router
+ * stops and a router resumes from the position: events of one profile stay in order unless a later one was stored
  * before the failed one was retried (documented in docs/cluster.md).
  *
  * The router also publishes a watermark (`router.watermark` in the state bucket, every 100 ms):
@@ -24,7 +25,7 @@
  */
 import type { Logger } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { ConsumerMessages, JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { EventShapeError } from '../core/event.js';
 import { encodeShardMessage, shardMsgId } from '../transport/shard-message.js';
@@ -34,20 +35,22 @@ import type { ClusterNames } from './names.js';
 
 const POSITION_KEY = 'router.position';
 export const WATERMARK_KEY = 'router.watermark';
-const WINDOW = 256;
+const WINDOW = 1_024;
 
 export class IngestRouter {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private inflight: { seq: number; ack: Promise<PubAck> }[] = [];
+  /** Publishes in flight, in ingest order; the front ones leave as their acks come back. */
+  private readonly inflight: Inflight[] = [];
   private position = 0;
+  private savedPosition = 0;
   /** Stream timestamp of the last event forwarded (and of every one before it). */
   private forwardedUntil = 0;
-  /** True when the last flush left nothing behind it in the ingest stream. */
+  /** True when everything the ingest stream held has been forwarded. */
   private idle = false;
-  private inflightArrival = 0;
-  private inflightIdle = false;
-  private watermarkTimer: NodeJS.Timeout | undefined;
+  private failed: Error | undefined;
+  private space: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
   forwarded = 0;
 
   constructor(
@@ -63,23 +66,28 @@ export class IngestRouter {
 
   async start(): Promise<void> {
     const stored = await this.state.get(POSITION_KEY);
-    this.position = stored && stored.operation === 'PUT' ? Number(stored.string()) || 0 : 0;
+    this.position = this.savedPosition = stored && stored.operation === 'PUT' ? Number(stored.string()) || 0 : 0;
     const consumer = await this.js.consumers.get(this.names.ingestStream, { filter_subjects: this.names.ingestSubject, opt_start_seq: this.position + 1 });
     this.messages = await consumer.consume({ max_messages: 1_000 });
     const messages = this.messages;
     // An empty ingest stream (from the position on) is caught up at once.
     const info = await consumer.info(true).catch(() => undefined);
     if (info && info.num_pending === 0) this.idle = true;
-    this.watermarkTimer = setInterval(() => {
+    // Every 100 ms: the watermark, and the position when it moved.
+    this.timer = setInterval(() => {
       const watermark = this.idle ? Date.now() : this.forwardedUntil;
       this.state.put(WATERMARK_KEY, String(watermark)).catch(() => undefined);
+      if (this.position !== this.savedPosition) {
+        const position = this.position;
+        this.state.put(POSITION_KEY, String(position)).then(() => (this.savedPosition = position), () => undefined);
+      }
     }, 100);
-    this.watermarkTimer.unref();
+    this.timer.unref();
     this.loop = (async () => {
       for await (const m of messages) {
+        if (this.failed) throw this.failed;
         const arrival = Math.floor(m.info.timestampNanos / 1e6);
-        this.inflightArrival = arrival;
-        this.inflightIdle = m.info.pending === 0;
+        const last = m.info.pending === 0;
         this.idle = false; // until this one is forwarded, the watermark stays behind it
         let routed;
         try {
@@ -89,16 +97,14 @@ export class IngestRouter {
           const message = error instanceof SyntaxError ? `not JSON: ${error.message}` : (error as Error).message;
           this.logger.warn({ seq: m.seq, field, err: message }, 'rejected an ingest event');
           this.nc.publish(this.names.rejectedSubject, JSON.stringify({ seq: m.seq, field, message, data: m.string().slice(0, 4_096) }));
-          this.inflight.push({ seq: m.seq, ack: Promise.resolve({} as PubAck) });
+          this.track({ seq: m.seq, arrival, last, done: false }, Promise.resolve());
+          continue;
         }
-        if (routed) {
-          const { shard, message } = routed;
-          if (message.link) await this.links.put(message.link.anonymousId, message.link.userId);
-          const ack = this.js.publish(this.names.shardSubject(shard), encodeShardMessage(message), { msgID: shardMsgId(shard, message.event.messageId) });
-          ack.catch(() => undefined); // awaited in flush(); this keeps an early rejection from counting as unhandled
-          this.inflight.push({ seq: m.seq, ack });
-        }
-        if (this.inflight.length >= WINDOW || m.info.pending === 0) await this.flush();
+        const { shard, message } = routed;
+        if (message.link) await this.links.put(message.link.anonymousId, message.link.userId);
+        const ack = this.js.publish(this.names.shardSubject(shard), encodeShardMessage(message), { msgID: shardMsgId(shard, message.event.messageId) });
+        this.track({ seq: m.seq, arrival, last, done: false }, ack);
+        if (this.inflight.length >= WINDOW) await new Promise<void>((resolve) => (this.space = resolve));
       }
     })().catch((error) => {
       this.logger.error({ err: error }, 'the ingest router stopped');
@@ -106,23 +112,49 @@ export class IngestRouter {
     });
   }
 
-  /** Waits for the publishes in flight and records the position. */
-  private async flush(): Promise<void> {
-    const batch = this.inflight;
-    this.inflight = [];
-    if (batch.length === 0) return;
-    await Promise.all(batch.map((entry) => entry.ack));
-    this.forwarded += batch.length;
-    this.position = batch.at(-1)!.seq;
-    this.forwardedUntil = this.inflightArrival;
-    this.idle = this.inflightIdle;
-    await this.state.put(POSITION_KEY, String(this.position));
+  /** Follows a publish; when the front of the line is acknowledged, the position moves past it. */
+  private track(entry: Inflight, ack: Promise<unknown>): void {
+    this.inflight.push(entry);
+    ack.then(
+      () => {
+        entry.done = true;
+        while (this.inflight.length > 0 && this.inflight[0]!.done) {
+          const front = this.inflight.shift()!;
+          this.forwarded++;
+          this.position = front.seq;
+          this.forwardedUntil = front.arrival;
+          if (this.inflight.length === 0 && front.last) this.idle = true;
+        }
+        if (this.space && this.inflight.length < WINDOW) {
+          const wake = this.space;
+          this.space = undefined;
+          wake();
+        }
+      },
+      (error: Error) => {
+        // The position stays before this event: the next router forwards it (and what follows) again.
+        this.failed ??= error;
+        this.messages?.stop();
+        this.space?.();
+      },
+    );
   }
 
   async stop(): Promise<void> {
-    if (this.watermarkTimer) clearInterval(this.watermarkTimer);
+    if (this.timer) clearInterval(this.timer);
     this.messages?.stop();
+    this.space?.();
     await this.loop;
-    await this.flush().catch(() => undefined);
+    const until = Date.now() + 5_000;
+    while (this.inflight.length > 0 && !this.failed && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.position !== this.savedPosition) await this.state.put(POSITION_KEY, String(this.position)).catch(() => undefined);
   }
+}
+
+interface Inflight {
+  seq: number;
+  arrival: number;
+  /** Nothing was behind it in the ingest stream when it was read. */
+  last: boolean;
+  done: boolean;
 }

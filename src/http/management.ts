@@ -61,7 +61,7 @@ export function managementRoutes(app: FastifyInstance, engine: Engine, adminToke
   for (const [method, member] of [['post', true], ['delete', false]] as const) {
     app[method]<{ Params: { id: string } }>('/v1/audiences/:id/members', docs('audiences', member ? 'Add members' : 'Remove members'), async (request) => {
       const userIds = stringList(body(request).userIds, 'userIds');
-      await engine.setMembers(request.params.id, userIds.map((id) => engine.resolveProfileKey(id)), member);
+      await engine.queries.setMembers(request.params.id, userIds.map((id) => engine.resolveProfileKey(id)), member);
       return { success: true, count: userIds.length };
     });
   }

@@ -25,10 +25,13 @@ export interface Queries {
   listDeadLetters(query: { destination?: string; limit?: number; cursor?: string }): Promise<Page<DeadLetterView>>;
   redrive(id: string): Promise<Pick<OutboxRecord, 'messageId'>>;
   redriveAll(destination?: string): Promise<number>;
+  /** Adds or removes profiles of a managed audience (cluster mode: on the workers holding their shards). */
+  setMembers(audienceId: string, profileKeys: string[], member: boolean): Promise<void>;
 }
 
 interface LocalEngine extends EngineQueries {
   deleteProfile(key: string): Promise<{ instances: number; sends: number }>;
+  setMembers(audienceId: string, profileKeys: string[], member: boolean): Promise<void>;
 }
 
 /** This process's answers. */
@@ -43,5 +46,6 @@ export function localQueries(engine: LocalEngine): Queries {
     listDeadLetters: async (query) => engine.listDeadLetters(query),
     redrive: async (id) => engine.redrive(Number(id)),
     redriveAll: (destination) => engine.redriveAll(destination),
+    setMembers: (audienceId, keys, member) => engine.setMembers(audienceId, keys, member),
   };
 }
