@@ -70,18 +70,6 @@ export class Leases {
       // Taken over already, or NATS is gone: the key expires by itself.
     }
   }
-
-  /** Who holds which key now. */
-  async holders(): Promise<Map<string, string>> {
-    const holders = new Map<string, string>();
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys()) keys.push(key);
-    for (const key of keys) {
-      const entry = await this.kv.get(key);
-      if (entry && entry.operation === 'PUT') holders.set(key, entry.string());
-    }
-    return holders;
-  }
 }
 
 export const shardKey = (shard: number) => `shard.${shard}`;

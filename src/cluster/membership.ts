@@ -7,19 +7,32 @@
  * S/(n+1) shards from the others, and a leaving worker's shards spread over all the rest.
  */
 import type { KV } from '@nats-io/kv';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { fnv1a32 } from '../machines/hashing.js';
 
 export class Membership {
-  constructor(private readonly kv: KV, readonly worker: string, private readonly info: Record<string, unknown>) {}
+  constructor(private readonly kv: KV, private readonly jsm: JetStreamManager, private readonly bucket: string, readonly worker: string, private readonly info: Record<string, unknown>) {}
 
   async heartbeat(): Promise<void> {
     await this.kv.put(this.worker, JSON.stringify({ ...this.info, at: new Date().toISOString() }));
   }
 
+  /**
+   * The workers whose heartbeat is in the bucket: the subjects the bucket's stream holds (an
+   * expired heartbeat is gone from it), less those whose last entry is a delete (a worker that
+   * left). One stream-info request (a `kv.keys()` would make a consumer on every call).
+   */
   async live(): Promise<string[]> {
+    const prefix = `$KV.${this.bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
     const workers: string[] = [];
-    for await (const key of await this.kv.keys()) workers.push(key);
-    if (!workers.includes(this.worker)) workers.push(this.worker);
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const worker = subject.slice(prefix.length);
+      if (worker === this.worker) continue;
+      const entry = await this.kv.get(worker);
+      if (entry && entry.operation === 'PUT') workers.push(worker);
+    }
+    workers.push(this.worker);
     return workers.sort();
   }
 

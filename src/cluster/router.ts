@@ -16,9 +16,11 @@
  * before the failed one was retried (documented in docs/cluster.md).
  *
  * The router also publishes a watermark (`router.watermark` in the state bucket, every 100 ms):
- * every ingest event stamped before it has been forwarded. Workers fire a timer only once the
- * watermark has passed its due time, so a timeout never overtakes an event still waiting in the
- * ingest stream (during a router failover, timers wait).
+ * `{at, seqs}` — every ingest event stamped before `at` has been forwarded, to shard n at or
+ * before stream sequence `seqs[n]`. A worker fires a timer due at T only once `at` is past T and
+ * the shard's feed has applied up to `seqs[n]`, so a timeout never overtakes an event still
+ * waiting in the ingest stream or on its way to the worker (during a router failover, timers
+ * wait).
  *
  * An event that is not valid is not forwarded: it is logged and published to
  * `<prefix>.rejected` as `{ seq, field, message, data }`.
@@ -48,6 +50,8 @@ export class IngestRouter {
   private forwardedUntil = 0;
   /** True when everything the ingest stream held has been forwarded. */
   private idle = false;
+  /** Per shard, the stream sequence of the last event forwarded there (with all before it acknowledged). */
+  private readonly shardSeqs: number[];
   private failed: Error | undefined;
   private space: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -62,7 +66,9 @@ export class IngestRouter {
     private readonly shards: number,
     private readonly logger: Logger,
     private readonly onFailure: (error: Error) => void,
-  ) {}
+  ) {
+    this.shardSeqs = new Array<number>(shards).fill(0);
+  }
 
   async start(): Promise<void> {
     const stored = await this.state.get(POSITION_KEY);
@@ -75,8 +81,8 @@ export class IngestRouter {
     if (info && info.num_pending === 0) this.idle = true;
     // Every 100 ms: the watermark, and the position when it moved.
     this.timer = setInterval(() => {
-      const watermark = this.idle ? Date.now() : this.forwardedUntil;
-      this.state.put(WATERMARK_KEY, String(watermark)).catch(() => undefined);
+      const watermark: Watermark = { at: this.idle ? Date.now() : this.forwardedUntil, seqs: this.shardSeqs };
+      this.state.put(WATERMARK_KEY, JSON.stringify(watermark)).catch(() => undefined);
       if (this.position !== this.savedPosition) {
         const position = this.position;
         this.state.put(POSITION_KEY, String(position)).then(() => (this.savedPosition = position), () => undefined);
@@ -97,13 +103,13 @@ export class IngestRouter {
           const message = error instanceof SyntaxError ? `not JSON: ${error.message}` : (error as Error).message;
           this.logger.warn({ seq: m.seq, field, err: message }, 'rejected an ingest event');
           this.nc.publish(this.names.rejectedSubject, JSON.stringify({ seq: m.seq, field, message, data: m.string().slice(0, 4_096) }));
-          this.track({ seq: m.seq, arrival, last, done: false }, Promise.resolve());
+          this.track({ seq: m.seq, arrival, last, done: false, shard: -1, shardSeq: 0 }, Promise.resolve());
           continue;
         }
         const { shard, message } = routed;
         if (message.link) await this.links.put(message.link.anonymousId, message.link.userId);
         const ack = this.js.publish(this.names.shardSubject(shard), encodeShardMessage(message), { msgID: shardMsgId(shard, message.event.messageId) });
-        this.track({ seq: m.seq, arrival, last, done: false }, ack);
+        this.track({ seq: m.seq, arrival, last, done: false, shard, shardSeq: 0 }, ack);
         if (this.inflight.length >= WINDOW) await new Promise<void>((resolve) => (this.space = resolve));
       }
     })().catch((error) => {
@@ -113,16 +119,18 @@ export class IngestRouter {
   }
 
   /** Follows a publish; when the front of the line is acknowledged, the position moves past it. */
-  private track(entry: Inflight, ack: Promise<unknown>): void {
+  private track(entry: Inflight, ack: Promise<{ seq: number } | void>): void {
     this.inflight.push(entry);
     ack.then(
-      () => {
+      (pubAck) => {
         entry.done = true;
+        if (pubAck) entry.shardSeq = pubAck.seq;
         while (this.inflight.length > 0 && this.inflight[0]!.done) {
           const front = this.inflight.shift()!;
           this.forwarded++;
           this.position = front.seq;
           this.forwardedUntil = front.arrival;
+          if (front.shard >= 0 && front.shardSeq > this.shardSeqs[front.shard]!) this.shardSeqs[front.shard] = front.shardSeq;
           if (this.inflight.length === 0 && front.last) this.idle = true;
         }
         if (this.space && this.inflight.length < WINDOW) {
@@ -151,8 +159,17 @@ export class IngestRouter {
   }
 }
 
+/** What the router has forwarded: see the header. */
+export interface Watermark {
+  at: number;
+  seqs: number[];
+}
+
 interface Inflight {
   seq: number;
+  shard: number;
+  /** The shard stream's sequence for it, once acknowledged. */
+  shardSeq: number;
   arrival: number;
   /** Nothing was behind it in the ingest stream when it was read. */
   last: boolean;

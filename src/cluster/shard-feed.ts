@@ -30,6 +30,7 @@ export class ShardFeed {
   lastArrival = 0;
   lastSeq = 0;
   private messages: ConsumerMessages | undefined;
+  private consumer: { delete(): Promise<boolean> } | undefined;
   private loop: Promise<void> | undefined;
   private stopped = false;
   private target = 0;
@@ -51,6 +52,7 @@ export class ShardFeed {
     this.lastSeq = this.from - 1;
     if (this.target <= this.lastSeq) this.becomeLive(true);
     const consumer = await this.js.consumers.get(this.names.shardStream, { filter_subjects: subject, opt_start_seq: Math.max(1, this.from) });
+    this.consumer = consumer;
     this.messages = await consumer.consume({ max_messages: 1_000 });
     const messages = this.messages;
     this.loop = (async () => {
@@ -84,6 +86,8 @@ export class ShardFeed {
     this.live = false;
     this.messages?.stop();
     await this.loop;
+    // Gone at once rather than after its inactivity threshold (the server keeps fewer consumers).
+    await this.consumer?.delete().catch(() => undefined);
   }
 }
 

@@ -27,7 +27,7 @@ import { ClusterLinks } from './links.js';
 import { Membership, preferredOwner } from './membership.js';
 import { clusterNames, type ClusterNames } from './names.js';
 import { ensureResources, type ClusterResources } from './resources.js';
-import { IngestRouter, WATERMARK_KEY } from './router.js';
+import { IngestRouter, WATERMARK_KEY, type Watermark } from './router.js';
 import { ClusterQueries } from './queries.js';
 import { CLUSTER_DEFAULTS, type ClusterSettings } from './settings.js';
 import { ShardFeed } from './shard-feed.js';
@@ -49,6 +49,8 @@ interface Held {
   lease: Lease;
   state: ShardState;
   feed?: ShardFeed;
+  /** The set-up in progress (import, feed start), which a hand-back waits for. */
+  settingUp?: Promise<void>;
   exportedSeq: number;
   exportedAt: number;
 }
@@ -63,8 +65,8 @@ export class ClusterWorker implements ClusterHooks {
   private ticking = false;
   private stopping = false;
   private workers: string[] = [];
-  /** Every ingest event stamped before this has reached its shard subject (the router's watermark). */
-  private routerWatermark = 0;
+  /** The router's watermark, merged (both parts only grow): see router.ts. */
+  private readonly watermark: Watermark = { at: 0, seqs: [] };
   private stopWatermark: (() => void) | undefined;
   private queries: ClusterQueries | undefined;
   private readonly leases: Leases;
@@ -84,7 +86,7 @@ export class ClusterWorker implements ClusterHooks {
   ) {
     this.shards = options.engine.shards ?? 64;
     this.leases = new Leases(resources.leases, id, settings.leaseTtlMs);
-    this.membership = new Membership(resources.workers, id, { http: options.http ?? null, pid: process.pid });
+    this.membership = new Membership(resources.workers, resources.jsm, names.workers, id, { http: options.http ?? null, pid: process.pid });
     this.shipping = new Shipping(resources.exports);
   }
 
@@ -158,7 +160,8 @@ export class ClusterWorker implements ClusterHooks {
     const feed = held?.feed;
     if (!feed || held.state !== 'live') return false;
     const grace = this.settings.timerGraceMs;
-    if (due + grace > this.routerWatermark) return false; // an ingest event before it may still be on its way
+    // An ingest event stamped before it may still be in the ingest stream, or on its way to this feed.
+    if (due + grace > this.watermark.at || feed.lastSeq < (this.watermark.seqs[shard] ?? 0)) return false;
     return feed.lastArrival - grace >= due || (feed.idle && now - grace >= due);
   }
 
@@ -198,7 +201,16 @@ export class ClusterWorker implements ClusterHooks {
     this.stopWatermark = () => watch.stop();
     void (async () => {
       for await (const entry of watch) {
-        if (entry.operation === 'PUT') this.routerWatermark = Math.max(this.routerWatermark, Number(entry.string()) || 0);
+        if (entry.operation !== 'PUT') continue;
+        try {
+          const next = JSON.parse(entry.string()) as Watermark;
+          if (next.at > this.watermark.at) this.watermark.at = next.at;
+          next.seqs.forEach((seq, shard) => {
+            if (seq > (this.watermark.seqs[shard] ?? 0)) this.watermark.seqs[shard] = seq;
+          });
+        } catch {
+          // not a watermark this build writes: ignored
+        }
       }
     })();
   }
@@ -222,7 +234,11 @@ export class ClusterWorker implements ClusterHooks {
       for (let shard = 0; shard < this.shards; shard++) {
         if (!this.held.has(shard) && preferredOwner(shard, this.workers) === this.id) wanted.push(shard);
       }
-      for (let i = 0; i < wanted.length && !this.stopping; i += 16) await Promise.all(wanted.slice(i, i + 16).map((shard) => this.acquire(shard)));
+      // Leases at once (the shards are held from then on); set-ups in the background, a few at a
+      // time, so that a long import never delays the next step (and a dead worker's shards).
+      const taken = (await Promise.all(wanted.map((shard) => this.lease(shard)))).filter((shard): shard is number => shard !== undefined);
+      this.setUpQueue.push(...taken);
+      this.pumpSetUps();
       if (!this.router && !this.stopping) await this.startRouter();
     } finally {
       this.ticking = false;
@@ -247,17 +263,47 @@ export class ClusterWorker implements ClusterHooks {
     }
   }
 
-  private async acquire(shard: number): Promise<void> {
+  /** Takes the shard's lease when it is free; returns the shard when it did. */
+  private async lease(shard: number): Promise<number | undefined> {
     const lease = await this.leases.acquire(shardKey(shard));
-    if (!lease) return;
-    const held: Held = { lease, state: 'starting', exportedSeq: 0, exportedAt: Date.now() };
-    this.held.set(shard, held);
+    if (!lease) return undefined;
+    this.held.set(shard, { lease, state: 'starting', exportedSeq: 0, exportedAt: Date.now() });
     this.logger.info({ shard, revision: lease.revision, at: Date.now() }, 'shard acquired');
+    return shard;
+  }
+
+  private readonly setUpQueue: number[] = [];
+  private setUpsRunning = 0;
+
+  private pumpSetUps(): void {
+    while (this.setUpsRunning < 8 && this.setUpQueue.length > 0 && !this.stopping) {
+      const shard = this.setUpQueue.shift()!;
+      this.setUpsRunning++;
+      void this.setUp(shard).finally(() => {
+        this.setUpsRunning--;
+        this.pumpSetUps();
+      });
+    }
+  }
+
+  /** A leased shard: import the shipment if it is ahead, load the timers, replay the stream. */
+  private async setUp(shard: number): Promise<void> {
+    const held = this.held.get(shard);
+    if (!held || held.state !== 'starting') return;
+    held.settingUp = this.startShard(shard, held);
+    await held.settingUp;
+  }
+
+  private async startShard(shard: number, held: Held): Promise<void> {
+    // A hand-back (or a loss) may come while this waits: it then stops here.
+    const still = () => held.state === 'starting';
     try {
       const local = this.engine.appliedSeq(shard);
       const shipped = await this.shipping.info(shard);
       const bytes = shipped && shipped.applied > local ? await this.shipping.fetch(shard) : undefined;
+      if (!still()) return;
       const { imported, applied } = await this.engine.importShard(shard, bytes);
+      if (!still()) return;
       this.engine.adoptShard(shard);
       held.exportedSeq = imported ? applied : 0;
       const feed = new ShardFeed(this.js, this.resources.jsm, this.names, shard, applied + 1, {
@@ -274,10 +320,11 @@ export class ClusterWorker implements ClusterHooks {
       this.logger.info({ shard, from: applied + 1, imported }, imported ? 'shard imported; replaying its stream' : 'replaying the shard stream');
       await feed.start();
     } catch (error) {
+      if (held.state === 'releasing' || held.state === 'lost') return;
       this.logger.error({ shard, err: error }, 'taking the shard over failed; handing it back');
       held.state = 'releasing';
       await held.feed?.stop().catch(() => undefined);
-      await this.leases.release(shardKey(shard), lease);
+      await this.leases.release(shardKey(shard), held.lease);
       this.held.delete(shard);
     }
   }
@@ -289,10 +336,13 @@ export class ClusterWorker implements ClusterHooks {
   private async release(shard: number, options: { outbox: boolean }): Promise<void> {
     const held = this.held.get(shard);
     if (!held || held.state === 'releasing' || held.state === 'lost') return;
+    const setUp = held.state !== 'starting';
     held.state = 'releasing';
+    await held.settingUp?.catch(() => undefined);
     await held.feed?.stop();
     await this.engine.dropShard(shard);
-    await this.ship(shard, held, options).catch((error) => this.logger.warn({ shard, err: error }, 'shipping the shard failed'));
+    // A shard never set up here is not shipped: its local copy may be older than the shipment.
+    if (setUp && held.feed) await this.ship(shard, held, options).catch((error) => this.logger.warn({ shard, err: error }, 'shipping the shard failed'));
     await this.leases.release(shardKey(shard), held.lease);
     this.held.delete(shard);
     this.logger.info({ shard, revision: held.lease.revision, at: Date.now() }, 'shard released');
@@ -365,7 +415,7 @@ export class ClusterWorker implements ClusterHooks {
     if (this.stopping) return;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    while (this.ticking || this.shipping_) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.ticking || this.shipping_ || this.setUpsRunning > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     // Renewals continue while shards are handed back.
     const renewal = setInterval(() => void this.renew().catch(() => undefined), Math.max(50, Math.floor(this.settings.leaseTtlMs / 4)));
     try {
