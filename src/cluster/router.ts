@@ -32,6 +32,7 @@ import type { KV } from '@nats-io/kv';
 import { EventShapeError } from '../core/event.js';
 import { encodeShardMessage, shardMsgId } from '../transport/shard-message.js';
 import { routeEvent } from '../transport/route.js';
+import { yieldToLoop } from './shard-feed.js';
 import type { ClusterLinks } from './links.js';
 import type { ClusterNames } from './names.js';
 
@@ -90,8 +91,13 @@ export class IngestRouter {
     }, 100);
     this.timer.unref();
     this.loop = (async () => {
+      let slice = performance.now();
       for await (const m of messages) {
         if (this.failed) throw this.failed;
+        if (performance.now() - slice > 10) {
+          await yieldToLoop(); // timers and I/O run too (see shard-feed.ts)
+          slice = performance.now();
+        }
         const arrival = Math.floor(m.info.timestampNanos / 1e6);
         const last = m.info.pending === 0;
         this.idle = false; // until this one is forwarded, the watermark stays behind it

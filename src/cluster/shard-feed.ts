@@ -21,6 +21,17 @@ export interface FeedTarget {
 }
 
 const MAX_PENDING = 2_000;
+/** Longest stretch of applying without letting timers and I/O run (lease renewals, HTTP). */
+const SLICE_MS = 10;
+
+/**
+ * Lets the event loop's other phases run. Buffered messages are handed over through microtasks
+ * only, so without this a feed with a backlog would starve timers (the lease renewals) for as
+ * long as the backlog lasts.
+ */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export class ShardFeed {
   live = false;
@@ -53,11 +64,17 @@ export class ShardFeed {
     if (this.target <= this.lastSeq) this.becomeLive(true);
     const consumer = await this.js.consumers.get(this.names.shardStream, { filter_subjects: subject, opt_start_seq: Math.max(1, this.from) });
     this.consumer = consumer;
-    this.messages = await consumer.consume({ max_messages: 1_000 });
+    this.messages = await consumer.consume({ max_messages: 256 });
     const messages = this.messages;
     this.loop = (async () => {
+      let slice = performance.now();
       for await (const m of messages) {
         if (this.stopped) break;
+        if (performance.now() - slice > SLICE_MS) {
+          await yieldToLoop();
+          slice = performance.now();
+          if (this.stopped) break;
+        }
         let message: ShardMessage | undefined;
         try {
           message = decodeShardMessage(m.data);

@@ -22,7 +22,7 @@ import type { EngineConfig } from '../runtime/engine-config.js';
 import type { ClusterHooks, ControlOp } from '../runtime/cluster-hooks.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { ControlChannel } from './control.js';
-import { Leases, ROUTER_KEY, shardKey, type Lease } from './leases.js';
+import { Leases, ROUTER_KEY, shardKey, type Lease, type RenewResult } from './leases.js';
 import { ClusterLinks } from './links.js';
 import { Membership, preferredOwner } from './membership.js';
 import { clusterNames, type ClusterNames } from './names.js';
@@ -47,6 +47,8 @@ type ShardState = 'starting' | 'replaying' | 'live' | 'releasing' | 'lost';
 
 interface Held {
   lease: Lease;
+  /** The renewal in flight (one at a time: two with the same revision would fail each other). */
+  renewing?: Promise<RenewResult>;
   state: ShardState;
   feed?: ShardFeed;
   /** The set-up in progress (import, feed start), which a hand-back waits for. */
@@ -165,14 +167,20 @@ export class ClusterWorker implements ClusterHooks {
     return feed.lastArrival - grace >= due || (feed.idle && now - grace >= due);
   }
 
-  fence(shards: ReadonlySet<number>): void {
-    const now = Date.now();
+  async fence(shards: ReadonlySet<number>): Promise<void> {
+    const checks: Promise<void>[] = [];
     for (const shard of shards) {
       const held = this.held.get(shard);
-      if (!held || held.state === 'lost' || now >= held.lease.validUntil) {
-        throw new JourneysError('JRN_FENCED', `shard ${shard}: this worker no longer holds a valid lease (${held ? (held.state === 'lost' ? 'taken over' : 'not renewed in time') : 'not held'}); its uncommitted effects are dropped and the worker stops`);
-      }
+      const refuse = (why: string) => new JourneysError('JRN_FENCED', `shard ${shard}: this worker no longer holds its lease (${why}); its uncommitted effects are dropped and the worker stops`);
+      if (!held || held.state === 'lost') throw refuse(held ? 'taken over' : 'not held');
+      if (Date.now() < held.lease.validUntil) continue;
+      // The margin ran out (a long pause, a slow network): renew now; only a renewal that finds
+      // the revision unchanged proves no one else has held the shard meanwhile.
+      checks.push(this.renewShard(shard, held).then((result) => {
+        if (result !== 'renewed') throw refuse(result === 'lost' ? 'taken over' : 'not renewed in time');
+      }));
     }
+    await Promise.all(checks);
   }
 
   submit(op: ControlOp): Promise<unknown> {
@@ -252,15 +260,23 @@ export class ClusterWorker implements ClusterHooks {
     const due = (lease: Lease) => now - lease.renewedAt >= this.settings.leaseTtlMs / 4 - 10;
     await Promise.all([...this.held].map(async ([shard, held]) => {
       if (held.state === 'lost' || !due(held.lease)) return;
-      const result = await this.leases.renew(shardKey(shard), held.lease);
-      if (result === 'lost') this.lose(shard, held);
-      else if (result === 'failed') this.logger.warn({ shard }, 'lease renewal failed; retrying');
+      const result = await this.renewShard(shard, held);
+      if (result === 'failed') this.logger.warn({ shard }, 'lease renewal failed; retrying');
     }));
     const router = this.router;
     if (router && due(router.lease)) {
       const result = await this.leases.renew(ROUTER_KEY, router.lease);
       if (result === 'lost' || Date.now() >= router.lease.validUntil) await this.stopRouter(false);
     }
+  }
+
+  private renewShard(shard: number, held: Held): Promise<RenewResult> {
+    held.renewing ??= this.leases.renew(shardKey(shard), held.lease).then((result) => {
+      held.renewing = undefined;
+      if (result === 'lost') this.lose(shard, held);
+      return result;
+    });
+    return held.renewing;
   }
 
   /** Takes the shard's lease when it is free; returns the shard when it did. */
@@ -342,7 +358,7 @@ export class ClusterWorker implements ClusterHooks {
     await held.feed?.stop();
     await this.engine.dropShard(shard);
     // A shard never set up here is not shipped: its local copy may be older than the shipment.
-    if (setUp && held.feed) await this.ship(shard, held, options).catch((error) => this.logger.warn({ shard, err: error }, 'shipping the shard failed'));
+    if (setUp && held.feed) await this.ship([[shard, held]], options).catch((error) => this.logger.warn({ shard, err: error }, 'shipping the shard failed'));
     await this.leases.release(shardKey(shard), held.lease);
     this.held.delete(shard);
     this.logger.info({ shard, revision: held.lease.revision, at: Date.now() }, 'shard released');
@@ -360,13 +376,17 @@ export class ClusterWorker implements ClusterHooks {
     })();
   }
 
-  private async ship(shard: number, held: Held, options: { outbox: boolean }): Promise<void> {
-    // Fencing before the shipment: only the current holder writes the shard's export.
-    if (!(await this.leases.confirm(shardKey(shard), held.lease))) return;
-    const { bytes, applied } = await this.engine.exportShard(shard, options);
-    await this.shipping.ship(shard, bytes, { applied, worker: this.id, revision: held.lease.revision, at: new Date().toISOString() });
-    held.exportedSeq = applied;
-    held.exportedAt = Date.now();
+  /** Ships shards: fencing first (only the current holder writes a shard's export), then one consistent export pass. */
+  private async ship(entries: [number, Held][], options: { outbox: boolean }): Promise<void> {
+    const confirmed = (await Promise.all(entries.map(async ([shard, held]) => ((await this.leases.confirm(shardKey(shard), held.lease)) ? ([shard, held] as const) : undefined)))).filter((entry) => entry !== undefined);
+    if (confirmed.length === 0) return;
+    const exports = await this.engine.exportShards(confirmed.map(([shard]) => shard), options);
+    for (const [shard, held] of confirmed) {
+      const { bytes, applied } = exports.get(shard)!;
+      await this.shipping.ship(shard, bytes, { applied, worker: this.id, revision: held.lease.revision, at: new Date().toISOString() });
+      held.exportedSeq = applied;
+      held.exportedAt = Date.now();
+    }
   }
 
   private shipping_ = false;
@@ -376,12 +396,12 @@ export class ClusterWorker implements ClusterHooks {
     if (this.shipping_ || this.stopping) return;
     this.shipping_ = true;
     try {
+      const due: [number, Held][] = [];
       for (const [shard, held] of this.held) {
-        if (this.stopping) break;
         if (held.state !== 'live' || Date.now() - held.exportedAt < this.settings.exportIntervalMs) continue;
-        if (this.engine.appliedSeq(shard) === held.exportedSeq) continue;
-        await this.ship(shard, held, { outbox: true });
+        if (this.engine.appliedSeq(shard) !== held.exportedSeq) due.push([shard, held]);
       }
+      if (due.length > 0 && !this.stopping) await this.ship(due, { outbox: true });
     } finally {
       this.shipping_ = false;
     }

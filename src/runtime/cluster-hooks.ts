@@ -22,8 +22,11 @@ export interface ClusterHooks {
   live(shard: number): boolean;
   /** May a timer of this (live) shard due at `due` fire now, or may an event stamped before `due` still be on its way? */
   mayFire(shard: number, due: number, now: number): boolean;
-  /** Throws when a shard the batch applied is no longer safely leased (checked before each commit). */
-  fence(shards: ReadonlySet<number>): void;
+  /**
+   * Checked before each commit: resolves when every shard the batch applied is still safely
+   * leased (renewing a lease whose margin ran out, e.g. after a long pause); rejects otherwise.
+   */
+  fence(shards: ReadonlySet<number>): void | Promise<void>;
   /** Sends a management change to every worker; resolves with this worker's result of applying it. */
   submit(op: ControlOp): Promise<unknown>;
   /** Shares a new identity link with every worker (before the event that made it is published). */

@@ -74,10 +74,10 @@ export class Committer {
   failure: Error | undefined;
 
   /**
-   * @param fence Cluster mode: throws when a shard the batch applied is no longer safely leased
+   * @param fence Cluster mode: rejects when a shard the batch applied is no longer safely leased
    *   to this worker; the commit then fails like a storage failure (nothing of it is written).
    */
-  constructor(private readonly store: Store, private readonly onFailure: (error: Error) => void, private readonly fence?: (batch: Batch) => void) {
+  constructor(private readonly store: Store, private readonly onFailure: (error: Error) => void, private readonly fence?: (batch: Batch) => void | Promise<void>) {
     this.current = new Batch(1);
   }
 
@@ -124,7 +124,7 @@ export class Committer {
       return;
     }
     try {
-      if (this.fence && batch.shards.size > 0) this.fence(batch);
+      if (this.fence && batch.shards.size > 0) await this.fence(batch);
       if (batch.hasWrites) await this.store.env.transaction(() => batch.apply());
     } catch (cause) {
       // The memory state is ahead of the disk now: refuse further work; a restart recovers

@@ -30,7 +30,7 @@ import type { ClusterHooks, ControlOp } from './cluster-hooks.js';
 import type { DestinationConfig } from '../destinations/types.js';
 import type { AudienceDefinition } from '../profiles/audiences.js';
 import { localQueries, type Queries } from './queries.js';
-import { appliedKey, appliedSeq, exportShard, importShard, readExport } from './shard-export.js';
+import { appliedKey, appliedSeq, exportShards, importShard, readExport } from './shard-export.js';
 
 export interface IngestResult {
   duplicate: boolean;
@@ -228,11 +228,10 @@ export class Engine extends EngineQueries {
   }
 
   /** Cluster mode: the shard's committed state as a blob (with its pending sends, for crash takeovers). */
-  async exportShard(shard: number, options: { outbox: boolean }): Promise<{ bytes: Uint8Array; applied: number }> {
+  async exportShards(list: number[], options: { outbox: boolean }): Promise<Map<number, { bytes: Uint8Array; applied: number }>> {
     await this.committer.drain();
-    // One synchronous pass: the sequence and the state come from the same snapshot.
-    const applied = this.appliedSeq(shard);
-    return { bytes: exportShard(this.store, shard, this.config.shards, this.config.clock.now(), options), applied };
+    // One synchronous pass: each sequence and its state (and sends) come from the same snapshot.
+    return exportShards(this.store, list, this.config.shards, this.config.clock.now(), options);
   }
 
   /** Events applied but not yet committed (a shard feed waits for a commit above a limit). */

@@ -44,19 +44,27 @@ function rangeOf(db: Database, shard: number): [unknown, unknown][] {
   return entries;
 }
 
-/** The shard's committed state. With `outbox`, its pending sends too (for a takeover after a crash). */
-export function exportShard(store: Store, shard: number, shards: number, at: number, options: { outbox: boolean }): Uint8Array {
-  const ranges = {} as ShardExport['ranges'];
-  for (const name of RANGES) ranges[name] = rangeOf(store[name], shard);
-  const outbox: OutboxRecord[] = [];
+/**
+ * The committed state of some shards, in one synchronous pass (one consistent snapshot). With
+ * `outbox`, their pending sends too (for a takeover after a crash): one scan of the outbox for all.
+ */
+export function exportShards(store: Store, list: number[], shards: number, at: number, options: { outbox: boolean }): Map<number, { bytes: Uint8Array; applied: number }> {
+  const outboxes = new Map<number, OutboxRecord[]>(list.map((shard) => [shard, []]));
   if (options.outbox) {
     for (const { value } of store.outbox.getRange({})) {
       const record = value as OutboxRecord;
-      if (shardOf(record.profileKey, shards) === shard) outbox.push(record);
+      outboxes.get(shardOf(record.profileKey, shards))?.push(record);
     }
   }
-  const data: ShardExport = { format: EXPORT_FORMAT, shard, shards, applied: appliedSeq(store, shard), at, ranges, outbox };
-  return pack(data);
+  const exported = new Map<number, { bytes: Uint8Array; applied: number }>();
+  for (const shard of list) {
+    const ranges = {} as ShardExport['ranges'];
+    for (const name of RANGES) ranges[name] = rangeOf(store[name], shard);
+    const applied = appliedSeq(store, shard);
+    const data: ShardExport = { format: EXPORT_FORMAT, shard, shards, applied, at, ranges, outbox: outboxes.get(shard)! };
+    exported.set(shard, { bytes: pack(data), applied });
+  }
+  return exported;
 }
 
 export function readExport(bytes: Uint8Array, shards: number): ShardExport {

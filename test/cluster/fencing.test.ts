@@ -45,7 +45,7 @@ it('a taken-over lease stops the old holder: no apply, no commit, no taking it b
   if (!nc) throw new Error('registered only with a NATS server');
   if (!worker) throw new Error('no worker');
   assert.equal(worker.owned(), [0, 1, 2, 3]);
-  worker.fence(new Set([0, 1, 2, 3])); // holds: passes
+  await worker.fence(new Set([0, 1, 2, 3])); // holds: passes
 
   // Another holder writes the key: a new revision (what a takeover does once the old key expired).
   const leases = await new Kvm(nc).open(clusterNames(prefix).leases);
@@ -54,7 +54,7 @@ it('a taken-over lease stops the old holder: no apply, no commit, no taking it b
   while (worker.owned().includes(0) && Date.now() < until) await sleep(50);
   assert.equal(worker.owned(), [1, 2, 3], 'the renewal found another revision: shard 0 is dropped');
   try {
-    worker.fence(new Set([0]));
+    await worker.fence(new Set([0]));
     assert.unreachable('the fence lets nothing of shard 0 commit');
   } catch (error) {
     assert.instance(error, JourneysError);

@@ -117,6 +117,10 @@ export class WorkerProcess {
       worker.waitLog((line) => line.msg.startsWith('journeys is serving'), 60_000),
       worker.exited.then((code) => { throw new Error(`worker ${spec.workerId} exited (${code}) before serving: ${worker.stderr}`); }),
     ]);
+    // The port comes in the banner on stdout, which may arrive after the log line on stderr.
+    const until = Date.now() + 10_000;
+    while (worker.port === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (worker.port === 0) throw new Error(`worker ${spec.workerId} printed no banner with its port`);
     return worker;
   }
 
