@@ -14,6 +14,12 @@ import { clusterNames } from '../../src/cluster/names.js';
 import { destroyResources } from '../../src/cluster/resources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
+// Every worker process a test starts dies with the test process, whatever happens to the test.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 export const NATS_URL = process.env.JOURNEYS_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** Connects to the test NATS server, or says why the NATS suites are skipped (fails under JOURNEYS_REQUIRE_NATS). */
@@ -112,6 +118,8 @@ export class WorkerProcess {
     const configFile = join(dataDir, '..', `${spec.prefix}-${spec.workerId}.config.json`);
     writeFileSync(configFile, JSON.stringify(config));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dev.ts', 'serve', '--config', configFile], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const worker = new WorkerProcess(spec, dataDir, child);
     await Promise.race([
       worker.waitLog((line) => line.msg.startsWith('journeys is serving'), 60_000),
