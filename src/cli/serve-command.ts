@@ -90,16 +90,27 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
   await new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
-      if (!accepting) return;
+      if (!accepting) {
+        // A second signal: stop now (what is committed is safe; a restart recovers the rest).
+        logger.warn({ signal }, 'stopping at once (second signal)');
+        process.exit(1);
+      }
       accepting = false;
       logger.info({ signal }, 'stopping: intake closed, draining');
+      // Bounded: an unreachable NATS server must not keep a stopping process alive.
+      const deadline = setTimeout(() => {
+        logger.error('not stopped after 60 s; exiting (a restart recovers from the last commit)');
+        process.exit(1);
+      }, 60_000);
+      deadline.unref();
       await app.close();
       await closeEngine();
+      clearTimeout(deadline);
       logger.info('stopped');
       resolve();
     };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
   });
   return 0;
 }
