@@ -230,7 +230,6 @@ export class Engine extends EngineQueries {
   /** Cluster mode: the shard's committed state as a blob (with its pending sends, for crash takeovers). */
   async exportShards(list: number[], options: { outbox: boolean }): Promise<Map<number, { bytes: Uint8Array; applied: number }>> {
     await this.committer.drain();
-    // One synchronous pass: each sequence and its state (and sends) come from the same snapshot.
     return exportShards(this.store, list, this.config.shards, this.config.clock.now(), options);
   }
 

@@ -1,11 +1,11 @@
 /**
  * A shard's state as one blob, for cluster mode: its key range in every per-shard database
- * (profiles, instances, the due-time index, dedupe, entry traces), the last stream sequence it
- * applied, and optionally its pending sends. Read in one synchronous pass, so it is one
- * consistent LMDB snapshot: the state and the sequence belong together.
+ * (profiles, active instances, the due-time index, dedupe, entry traces), the last stream
+ * sequence it applied, and optionally its pending sends. The state and the sequence are read in
+ * one synchronous pass, so they are one consistent LMDB snapshot.
  *
- * Not shipped: the per-step counters (each worker counts what it applied) and the
- * `journey-instances`/`ended` indexes (rebuilt from the instance records on import).
+ * Not shipped: the per-step counters (each worker counts what it applied), ended instances, and
+ * the `journey-instances`/`ended` indexes (rebuilt from the instance records on import).
  */
 import { pack, unpack } from 'msgpackr';
 import type { OutboxRecord } from '../destinations/types.js';
@@ -45,25 +45,31 @@ function rangeOf(db: Database, shard: number): [unknown, unknown][] {
 }
 
 /**
- * The committed state of some shards, in one synchronous pass (one consistent snapshot). With
- * `outbox`, their pending sends too (for a takeover after a crash): one scan of the outbox for all.
+ * The committed state of some shards. Each shard is read in one synchronous pass (its state and
+ * its applied sequence are one consistent snapshot), with a turn of the event loop between
+ * shards. Ended instances are left out (they hold no future behaviour; their timelines stay
+ * queryable on the worker that ran them until retention). With `outbox`, the shards' pending
+ * sends are added from one scan of the outbox made after every shard was read: it may hold a
+ * send of a later sequence too (the replay makes it again with the same messageId), never miss
+ * one the state has made.
  */
-export function exportShards(store: Store, list: number[], shards: number, at: number, options: { outbox: boolean }): Map<number, { bytes: Uint8Array; applied: number }> {
-  const outboxes = new Map<number, OutboxRecord[]>(list.map((shard) => [shard, []]));
-  if (options.outbox) {
-    for (const { value } of store.outbox.getRange({})) {
-      const record = value as OutboxRecord;
-      outboxes.get(shardOf(record.profileKey, shards))?.push(record);
-    }
-  }
-  const exported = new Map<number, { bytes: Uint8Array; applied: number }>();
+export async function exportShards(store: Store, list: number[], shards: number, at: number, options: { outbox: boolean }): Promise<Map<number, { bytes: Uint8Array; applied: number }>> {
+  const read = new Map<number, ShardExport>();
   for (const shard of list) {
     const ranges = {} as ShardExport['ranges'];
     for (const name of RANGES) ranges[name] = rangeOf(store[name], shard);
-    const applied = appliedSeq(store, shard);
-    const data: ShardExport = { format: EXPORT_FORMAT, shard, shards, applied, at, ranges, outbox: outboxes.get(shard)! };
-    exported.set(shard, { bytes: pack(data), applied });
+    ranges.instances = ranges.instances.filter(([, value]) => (value as StoredInstance).status === 'active');
+    read.set(shard, { format: EXPORT_FORMAT, shard, shards, applied: appliedSeq(store, shard), at, ranges, outbox: [] });
+    await new Promise((resolve) => setImmediate(resolve));
   }
+  if (options.outbox) {
+    for (const { value } of store.outbox.getRange({})) {
+      const record = value as OutboxRecord;
+      read.get(shardOf(record.profileKey, shards))?.outbox.push(record);
+    }
+  }
+  const exported = new Map<number, { bytes: Uint8Array; applied: number }>();
+  for (const [shard, data] of read) exported.set(shard, { bytes: pack(data), applied: data.applied });
   return exported;
 }
 
