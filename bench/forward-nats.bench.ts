@@ -10,7 +10,10 @@
  * Ceiling, same run: raw JetStream publish → consume on this server (a bench stream, pipelined
  * publishes, an ordered consumer): the fastest a message can enter a stream and come out.
  *
- *   npm run bench -- forward-nats [--quick] [--rates 2000,5000,…] [--seconds S] [--nats URL]
+ * With --direct, the generator publishes with `JourneysClient` straight onto the shard subjects
+ * (no router): what high-volume producers should do (results in bench/results/forward-nats-direct.json).
+ *
+ *   npm run bench -- forward-nats [--quick] [--direct] [--rates 2000,5000,…] [--seconds S] [--nats URL]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +31,11 @@ import { openLoop } from './lib/load.js';
 import { progress } from './lib/progress.js';
 import { startReceiver } from './lib/receiver.js';
 import { report, type Metric } from './report.js';
+import { JourneysClient } from '../src/transport/client.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, nats: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, direct: { type: 'boolean' }, rates: { type: 'string' }, seconds: { type: 'string' }, nats: { type: 'string' } } });
+const direct = Boolean(values.direct);
+const BENCH = direct ? 'forward-nats-direct' : 'forward-nats';
 const quick = Boolean(values.quick);
 const NATS = values.nats ?? 'nats://127.0.0.1:4222';
 const rates = values.rates ? values.rates.split(',').map(Number) : quick ? [1_000, 2_500, 5_000] : [1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 12_500, 15_000, 20_000];
@@ -48,12 +54,12 @@ try {
   nc = await connect({ servers: NATS, timeout: 3_000 });
 } catch (error) {
   process.stdout.write(`forward-nats: no NATS server at ${NATS} (${(error as Error).message}); start one (nats-server -js) and run again\n`);
-  report('forward-nats', startedAt, [], { note: `skipped: no NATS server at ${NATS}` });
+  report(BENCH, startedAt, [], { note: `skipped: no NATS server at ${NATS}` });
   process.exit(0);
 }
 const prefix = `bench${Date.now().toString(36)}`;
 const names = clusterNames(prefix);
-process.stdout.write(`forward-nats: ${quick ? 'quick' : 'full'} run; ${WORKERS} workers, 64 shards, prefix ${prefix}, NATS ${NATS}; rates ${rates.join(', ')} events/s, ${stepMs / 1000} s each\n`);
+process.stdout.write(`${BENCH}: ${quick ? 'quick' : 'full'} run; ${direct ? 'JourneysClient onto the shard subjects' : 'plain NATS publishes to journeys.ingest'}; ${WORKERS} workers, 64 shards, prefix ${prefix}, NATS ${NATS}; rates ${rates.join(', ')} events/s, ${stepMs / 1000} s each\n`);
 
 // ---- Ceiling: raw JetStream publish → consume ----------------------------------------------
 async function jetstreamCeiling(count: number): Promise<{ perSecond: number; seconds: number }> {
@@ -120,6 +126,7 @@ function startWorker(index: number): Promise<ChildProcess> {
 const workers: ChildProcess[] = [];
 for (let i = 0; i < WORKERS; i++) workers.push(await startWorker(i));
 await sleep(3_000); // the second worker takes its share of the shards
+const client = direct ? await JourneysClient.connect({ connection: nc, prefix }) : undefined;
 
 interface StepResult {
   run: string;
@@ -143,7 +150,12 @@ async function step(run: string, rate: number, durationMs: number): Promise<Step
     count,
     startAt,
     send: (i, scheduledAt) => {
-      nc.publish(names.ingestSubject, JSON.stringify({ type: 'track', userId: `u-${run}-${i}`, event: 'form_submitted', messageId: `${run}-${i}`, properties: { submission_id: `${run}-${i}`, form_id: 'contact', email: `u${i}@example.com`, sent_at: scheduledAt, run } }));
+      const event = { type: 'track', userId: `u-${run}-${i}`, event: 'form_submitted', messageId: `${run}-${i}`, properties: { submission_id: `${run}-${i}`, form_id: 'contact', email: `u${i}@example.com`, sent_at: scheduledAt, run } };
+      if (client) {
+        client.send(event).catch(() => undefined); // counted as not received if JetStream refused it
+        return;
+      }
+      nc.publish(names.ingestSubject, JSON.stringify(event));
       if (i - flushed >= 500) {
         flushed = i;
         void nc.flush();
@@ -184,6 +196,7 @@ for (const worker of workers) {
   await Promise.race([exited, sleep(15_000)]);
   if (worker.exitCode === null) worker.kill('SIGKILL');
 }
+await client?.close();
 await receiver.close();
 await destroyResources(nc, names);
 await nc.close();
@@ -213,9 +226,9 @@ const targets = {
   sustained: { target: `≥ ${TARGET.sustained} events/s`, measured: sustained, met: sustained >= TARGET.sustained },
   p99: { target: `≤ ${TARGET.p99} ms at ${TARGET.at}/s`, measured: atTarget ? round(atTarget.latency.p99) : null, met: Boolean(atTarget && atTarget.latency.p99 <= TARGET.p99) },
 };
-report('forward-nats', startedAt, results, {
+report(BENCH, startedAt, results, {
   note: `latency = scheduled publish to journeys.ingest → request received by the loopback receiver; "kept up" = received ≥ ${KEPT_UP_FRACTION * 100} % of offered, none missing, p99 ≤ ${P99_BOUND_MS} ms`,
-  settings: { rates, stepSeconds: stepMs / 1000, workers: WORKERS, shards: 64, durability: 'committed', intake: 'plain NATS publish to journeys.ingest (router → shard subjects)' },
+  settings: { rates, stepSeconds: stepMs / 1000, workers: WORKERS, shards: 64, durability: 'committed', intake: direct ? 'JourneysClient publishing onto the shard subjects (no router)' : 'plain NATS publish to journeys.ingest (router → shard subjects)' },
   targets,
   series: steps.map((s) => ({ offered: s.offered, achieved: Math.round(s.achieved), events: s.events, received: s.received, lost: s.lost, duplicates: s.duplicates, keptUp: s.keptUp, latencyMs: s.latency })),
   ceiling: { jetstreamPublishConsume: { perSecond: Math.round(ceiling.perSecond), seconds: round(ceiling.seconds) } },
