@@ -357,11 +357,13 @@ export class ClusterWorker implements ClusterHooks {
     await held.settingUp?.catch(() => undefined);
     await held.feed?.stop();
     await this.engine.dropShard(shard);
+    // From here on nothing of the shard is applied or committed here: the holding ends now.
+    const endedAt = Date.now();
     // A shard never set up here is not shipped: its local copy may be older than the shipment.
     if (setUp && held.feed) await this.ship([[shard, held]], options).catch((error) => this.logger.warn({ shard, err: error }, 'shipping the shard failed'));
     await this.leases.release(shardKey(shard), held.lease);
     this.held.delete(shard);
-    this.logger.info({ shard, revision: held.lease.revision, at: Date.now() }, 'shard released');
+    this.logger.info({ shard, revision: held.lease.revision, at: endedAt }, 'shard released');
   }
 
   /** A renewal found another revision: someone else holds the shard now. */
