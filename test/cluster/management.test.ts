@@ -47,7 +47,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  for (const worker of workers) await worker.kill();
+  for (const worker of workers) if (worker.process.exitCode === null) await worker.kill();
   await receiver.stop();
   if (nc) {
     await cleanUp(nc, prefix);
@@ -109,6 +109,18 @@ it('publish on one worker, run on both; reads route to the holder or ask both', 
   const journey = await call(m2, 'GET', '/v1/journeys/form-forwarding');
   assert.is(journey.json.steps.find((s: any) => s.id === 'forward').sent, 20, 'counts summed over the workers');
   assert.is((await call(m1, 'GET', '/v1/instances/3-nope')).status, 404);
+});
+
+it('a graceful stop hands the shards back at once (well before the lease TTL)', async () => {
+  if (!nc) throw new Error('registered only with a NATS server');
+  const [m1, m2] = workers as [WorkerProcess, WorkerProcess];
+  const stoppedAt = Date.now();
+  assert.is(await m2.stop(), 0, 'SIGTERM: a clean exit');
+  const status = await eventually(() => m1.readyz(), (s) => s.shards.owned === 16, 'm1 holds every shard', 5_000);
+  const took = Date.now() - stoppedAt;
+  assert.ok(took < 3_000, `taken over in ${took} ms: the leases were handed back, not left to expire (TTL 3 s)`);
+  assert.equal(status.shards.list, Array.from({ length: 16 }, (_, i) => i));
+  assert.ok(m2.logs.some((line) => line.msg === 'cluster worker stopped'));
 });
 
 test.run();
