@@ -200,10 +200,6 @@ export class ClusterWorker implements ClusterHooks {
     return [...this.held].filter(([, held]) => held.state === 'replaying' || held.state === 'live').map(([shard]) => shard).sort((a, b) => a - b);
   }
 
-  get routing(): boolean {
-    return this.router !== undefined;
-  }
-
   private async followWatermark(): Promise<void> {
     const watch = await this.resources.state.watch({ key: WATERMARK_KEY });
     this.stopWatermark = () => watch.stop();
