@@ -89,7 +89,7 @@ export class ShardFeed {
         if (!this.live && (m.seq >= this.target || this.idle)) this.becomeLive(false);
         if (this.into.pending() >= MAX_PENDING) await batch.wait().catch(() => undefined);
       }
-    })().catch((error) => this.logger.error({ shard: this.shard, seq: this.lastSeq + 1, err: error }, 'shard feed stopped'));
+    })().catch((error) => this.logger.error({ shard: this.shard, afterSeq: this.lastSeq, err: error }, 'shard feed stopped'));
   }
 
   private becomeLive(empty: boolean): void {
