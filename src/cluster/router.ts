@@ -12,8 +12,8 @@
  *
  * Publishes are pipelined (up to 1024 in flight); the position (saved every 100 ms) is the last
  * event whose publish and every earlier one JetStream acknowledged. If one fails the router
- * stops and a router resumes from the position: events of one profile stay in order unless a later one was stored
- * before the failed one was retried (documented in docs/cluster.md).
+ * stops and a router resumes from the position: events of one profile stay in order unless a
+ * later one was stored before the failed one was retried (documented in docs/cluster.md).
  *
  * The router also publishes a watermark (`router.watermark` in the state bucket, every 100 ms):
  * `{at, seqs}` — every ingest event stamped before `at` has been forwarded, to shard n at or
