@@ -30,7 +30,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { EventShapeError } from '../core/event.js';
-import { encodeShardMessage, shardMsgId } from '../transport/shard-message.js';
+import { publishToShard } from '../transport/nats-bus.js';
 import { routeEvent } from '../transport/route.js';
 import { yieldToLoop } from './shard-feed.js';
 import type { ClusterLinks } from './links.js';
@@ -114,7 +114,7 @@ export class IngestRouter {
         }
         const { shard, message } = routed;
         if (message.link) await this.links.put(message.link.anonymousId, message.link.userId);
-        const ack = this.js.publish(this.names.shardSubject(shard), encodeShardMessage(message), { msgID: shardMsgId(shard, message.event.messageId) });
+        const ack = publishToShard(this.js, this.names, shard, message);
         this.track({ seq: m.seq, arrival, last, done: false, shard, shardSeq: 0 }, ack);
         if (this.inflight.length >= WINDOW) await new Promise<void>((resolve) => (this.space = resolve));
       }

@@ -387,12 +387,12 @@ export class ClusterWorker implements ClusterHooks {
     }
   }
 
-  private shipping_ = false;
+  private shipRunning = false;
 
   /** Ships (with their pending sends) the live shards that changed since their last shipment. */
   private async shipChanged(): Promise<void> {
-    if (this.shipping_ || this.stopping) return;
-    this.shipping_ = true;
+    if (this.shipRunning || this.stopping) return;
+    this.shipRunning = true;
     try {
       const due: [number, Held][] = [];
       for (const [shard, held] of this.held) {
@@ -401,7 +401,7 @@ export class ClusterWorker implements ClusterHooks {
       }
       if (due.length > 0 && !this.stopping) await this.ship(due, { outbox: true });
     } finally {
-      this.shipping_ = false;
+      this.shipRunning = false;
     }
   }
 
@@ -433,7 +433,7 @@ export class ClusterWorker implements ClusterHooks {
     if (this.stopping) return;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    while (this.ticking || this.shipping_ || this.setUpsRunning > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.ticking || this.shipRunning || this.setUpsRunning > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     // Renewals continue while shards are handed back.
     const renewal = setInterval(() => void this.renew().catch(() => undefined), Math.max(50, Math.floor(this.settings.leaseTtlMs / 4)));
     try {

@@ -14,7 +14,8 @@ import { silentLogger } from '../logger.js';
 import { shardOf } from '../machines/hashing.js';
 import { previewSends } from '../core/preview.js';
 import { AudienceBook } from '../profiles/audiences.js';
-import { linkOf, profileKeyOf, type IdentityLinks } from '../profiles/identity.js';
+import { profileKeyOf, type IdentityLinks } from '../profiles/identity.js';
+import { routeNormalized } from '../transport/route.js';
 import { MemoryBus, type Bus, type ShardMessage, type ShardOutcome } from '../transport/bus.js';
 import { systemClock, type Clock } from './clock.js';
 import { Committer } from './committer.js';
@@ -167,16 +168,15 @@ export class Engine extends EngineQueries {
     if ((!this.config.cluster && this.committer.pendingEvents >= this.config.maxPendingEvents) || this.dispatcher.depth >= this.config.maxOutboxDepth) {
       throw new JourneysError('JRN_OVERLOADED', 'Intake is over its limits (events waiting for a commit, or sends waiting in the outbox); retry later.');
     }
-    const link = linkOf(event);
+    const { shard, message } = routeNormalized(event, arrival, this.identityLinks, this.config.shards);
+    const link = message.link;
     if (link && this.links.get(link.anonymousId) !== link.userId) {
       // Cluster mode: every worker must resolve the anonymousId the same way before the event is routed.
       if (this.config.cluster) await this.config.cluster.link(link.anonymousId, link.userId);
       this.learnLink(link.anonymousId, link.userId);
     }
-    const profileKey = profileKeyOf(event, this.identityLinks);
-    const shard = shardOf(profileKey, this.config.shards);
-    const outcome = await this.bus.publish(shard, link ? { kind: 'event', event, profileKey, arrival, link } : { kind: 'event', event, profileKey, arrival });
-    return { duplicate: outcome.duplicate, profileKey, shard, messageId: event.messageId };
+    const outcome = await this.bus.publish(shard, message);
+    return { duplicate: outcome.duplicate, profileKey: message.profileKey, shard, messageId: event.messageId };
   }
 
   /** An identity link (from an event here, or from another worker in cluster mode). */
@@ -350,14 +350,12 @@ export class Engine extends EngineQueries {
   }
 
   override async putAudience(audience: AudienceDefinition): Promise<void> {
-    if (this.config.cluster && !this.applyingControl) {
+    if (this.config.cluster) {
       await this.config.cluster.submit({ op: 'putAudience', audience });
       return;
     }
     await super.putAudience(audience);
   }
-
-  private applyingControl = false;
 
   /** Cluster mode: applies a management change from the control stream, here. */
   async applyControl(op: ControlOp): Promise<unknown> {
@@ -368,14 +366,7 @@ export class Engine extends EngineQueries {
       case 'archive': return this.archiveLocally(op.id, { terminate: op.terminate });
       case 'putDestination': return this.destinations.put(op.config, 'api');
       case 'removeDestination': return this.destinations.remove(op.id);
-      case 'putAudience': {
-        this.applyingControl = true;
-        try {
-          return await this.putAudience(op.audience);
-        } finally {
-          this.applyingControl = false;
-        }
-      }
+      case 'putAudience': return super.putAudience(op.audience);
       default: throw new JourneysError('JRN_INVALID_REQUEST', `unknown control operation ${(op as { op: unknown }).op}`);
     }
   }

@@ -13,14 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { ClusterLinks } from '../cluster/links.js';
-import { clusterNames, type ClusterNames } from '../cluster/names.js';
+import { clusterNames } from '../cluster/names.js';
 import { EventShapeError } from '../core/event.js';
 import { JourneysError } from '../errors.js';
 import { routeEvent } from './route.js';
-import { encodeShardMessage, shardMsgId } from './shard-message.js';
+import { NatsBus } from './nats-bus.js';
 
 export interface ClientOptions {
   /** NATS server(s); or pass an open `connection`. */
@@ -44,8 +44,7 @@ export class JourneysClient {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly owned: boolean,
-    private readonly js: JetStreamClient,
-    private readonly names: ClusterNames,
+    private readonly bus: NatsBus,
     private readonly links: ClusterLinks,
     readonly shards: number,
   ) {}
@@ -59,7 +58,7 @@ export class JourneysClient {
       const entry = await state.get('shards');
       if (!entry || entry.operation !== 'PUT') throw new JourneysError('JRN_UNAVAILABLE', `no journeys cluster "${names.prefix}" on this NATS server yet (start a worker first)`);
       const links = await ClusterLinks.open(await kvm.open(names.links));
-      return new JourneysClient(nc, !options.connection, jetstream(nc), names, links, Number(entry.string()));
+      return new JourneysClient(nc, !options.connection, new NatsBus(jetstream(nc), names), links, Number(entry.string()));
     } catch (error) {
       if (!options.connection) await nc.close().catch(() => undefined);
       if (error instanceof JourneysError) throw error;
@@ -102,8 +101,8 @@ export class JourneysClient {
     }
     const { shard, message } = routed;
     if (message.link) await this.links.put(message.link.anonymousId, message.link.userId);
-    const ack = await this.js.publish(this.names.shardSubject(shard), encodeShardMessage(message), { msgID: shardMsgId(shard, message.event.messageId) });
-    return { shard, profileKey: message.profileKey, messageId: message.event.messageId, duplicate: ack.duplicate };
+    const { duplicate } = await this.bus.publish(shard, message);
+    return { shard, profileKey: message.profileKey, messageId: message.event.messageId, duplicate };
   }
 
   async close(): Promise<void> {

@@ -4,44 +4,20 @@
  * the same messageId; the killed worker's shards move within the documented bound; no shard is
  * ever held by two workers at once (the intervals from the workers' own logs do not overlap).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { instanceIdOf, messageIdOf } from '../../src/machines/hashing.js';
-import { Receiver } from '../helpers/receiver.js';
-import { cleanUp, holdings, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
+import { clusterSuite, holdings, sleep } from '../helpers/cluster.js';
 
-const test = suite('cluster: failover');
-// Without a NATS server these tests are reported as skipped (and fail under JOURNEYS_REQUIRE_NATS).
-const nc: NatsConnection | undefined = await natsOrSkip('cluster: failover');
-const it = nc ? test : test.skip;
-let url = '';
-const prefix = uniquePrefix('failover');
-const receiver = new Receiver();
-const workers: WorkerProcess[] = [];
+const cluster = await clusterSuite('cluster: failover', 'failover');
+const { test, it, nc, prefix, receiver, workers } = cluster;
 const LEASE_TTL_MS = 3_000;
 const REBALANCE_MS = 300;
 
-test.before(async () => {
-  if (!nc) return;
-  url = await receiver.start();
-});
-
-test.after(async () => {
-  for (const worker of workers) if (worker.killedAt === undefined) await worker.kill();
-  await receiver.stop();
-  if (nc) {
-    await cleanUp(nc, prefix);
-    await nc.close();
-  }
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 it('SIGKILL during 20k events over 5k profiles: shards move in time, every send arrives, no shard held twice', async () => {
   if (!nc) throw new Error('registered only with a NATS server');
-  const spec = (workerId: string) => ({ prefix, workerId, receiver: url, shards: 64, hold: '3s', leaseTtl: `${LEASE_TTL_MS}ms` });
-  workers.push(await WorkerProcess.start(spec('w1')), await WorkerProcess.start(spec('w2')));
+  const spec = (workerId: string) => ({ workerId, shards: 64, hold: '3s', leaseTtl: `${LEASE_TTL_MS}ms` });
+  await cluster.start(spec('w1'));
+  await cluster.start(spec('w2'));
 
   // 5k profiles × 4 events: two checkouts, a purchase of the first for even profiles, a page view.
   const events: object[] = [];
@@ -71,7 +47,7 @@ it('SIGKILL during 20k events over 5k profiles: shards move in time, every send 
   for (let i = 0; i < events.length; i++) {
     nc.publish(`${prefix}.ingest`, JSON.stringify(events[i]));
     const elapsed = Date.now() - started;
-    if (!joined && elapsed >= 1_000) joined = WorkerProcess.start(spec('w3')).then((w) => void workers.push(w));
+    if (!joined && elapsed >= 1_000) joined = cluster.start(spec('w3')).then(() => undefined);
     if (!killed && elapsed >= 2_500) {
       killed = (async () => {
         const status = await workers[0]!.readyz();

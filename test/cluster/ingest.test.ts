@@ -2,37 +2,19 @@
  * Cluster mode, end to end: two worker processes (`journeys serve --nats`), events published by a
  * plain NATS client to `journeys.ingest`, sends received by a real webhook receiver.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { Receiver } from '../helpers/receiver.js';
 import { JourneysClient } from '../../src/index.js';
 import { shardOf } from '../../src/machines/hashing.js';
 import { JourneysError } from '../../src/errors.js';
-import { cleanUp, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
+import { clusterSuite } from '../helpers/cluster.js';
 
-const test = suite('cluster: journeys.ingest');
-// Without a NATS server these tests are reported as skipped (and fail under JOURNEYS_REQUIRE_NATS).
-const nc: NatsConnection | undefined = await natsOrSkip('cluster: journeys.ingest');
-const it = nc ? test : test.skip;
-const prefix = uniquePrefix('ingest');
-const receiver = new Receiver();
-const workers: WorkerProcess[] = [];
+const cluster = await clusterSuite('cluster: journeys.ingest', 'ingest');
+const { test, it, nc, prefix, receiver, workers } = cluster;
 
 test.before(async () => {
   if (!nc) return;
-  const url = await receiver.start();
-  workers.push(await WorkerProcess.start({ prefix, workerId: 'a', receiver: url, shards: 16, hold: '1500ms' }));
-  workers.push(await WorkerProcess.start({ prefix, workerId: 'b', receiver: url, shards: 16, hold: '1500ms' }));
-});
-
-test.after(async () => {
-  for (const worker of workers) await worker.kill();
-  await receiver.stop();
-  if (nc) {
-    await cleanUp(nc, prefix);
-    await nc.close();
-  }
+  await cluster.start({ workerId: 'a', shards: 16, hold: '1500ms' });
+  await cluster.start({ workerId: 'b', shards: 16, hold: '1500ms' });
 });
 
 it('events from a plain NATS client enter journeys and produce sends; a profile\'s events apply in order', async () => {

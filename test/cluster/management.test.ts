@@ -4,24 +4,14 @@
  * links made on one resolve on the other, and the management reads route to the worker holding
  * the shard or ask both.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { Receiver } from '../helpers/receiver.js';
-import { cleanUp, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
+import { clusterSuite, sleep, type WorkerProcess } from '../helpers/cluster.js';
 
-const test = suite('cluster: management and the HTTP shim');
-// Without a NATS server these tests are reported as skipped (and fail under JOURNEYS_REQUIRE_NATS).
-const nc: NatsConnection | undefined = await natsOrSkip('cluster: management and the HTTP shim');
-const it = nc ? test : test.skip;
-let url = '';
-const prefix = uniquePrefix('mgmt');
-const receiver = new Receiver();
-const workers: WorkerProcess[] = [];
+const cluster = await clusterSuite('cluster: management and the HTTP shim', 'mgmt');
+const { test, it, nc, receiver, workers } = cluster;
 const admin = { authorization: 'Bearer admin-test', 'content-type': 'application/json' };
 const writeKey = { authorization: `Basic ${Buffer.from('wk_test:').toString('base64')}`, 'content-type': 'application/json' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function call(worker: WorkerProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = admin): Promise<{ status: number; json: any }> {
   const response = await fetch(`http://127.0.0.1:${worker.port}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -40,19 +30,9 @@ async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean,
 
 test.before(async () => {
   if (!nc) return;
-  url = await receiver.start();
-  workers.push(await WorkerProcess.start({ prefix, workerId: 'm1', receiver: url, shards: 16 }));
-  workers.push(await WorkerProcess.start({ prefix, workerId: 'm2', receiver: url, shards: 16 }));
+  await cluster.start({ workerId: 'm1', shards: 16 });
+  await cluster.start({ workerId: 'm2', shards: 16 });
   await eventually(() => Promise.all(workers.map((w) => w.readyz())), (all) => all.every((s) => s.shards.owned > 0) && all.reduce((n, s) => n + s.shards.owned, 0) === 16, 'shards shared');
-});
-
-test.after(async () => {
-  for (const worker of workers) if (worker.process.exitCode === null) await worker.kill();
-  await receiver.stop();
-  if (nc) {
-    await cleanUp(nc, prefix);
-    await nc.close();
-  }
 });
 
 it('publish on one worker, run on both; reads route to the holder or ask both', async () => {
@@ -62,7 +42,7 @@ it('publish on one worker, run on both; reads route to the holder or ask both', 
   assert.equal([...s1.shards.list, ...s2.shards.list].sort((a, b) => a - b), Array.from({ length: 16 }, (_, i) => i), '/readyz lists the shards each holds');
 
   // A destination and a journey created through m1 reach m2.
-  assert.is((await call(m1, 'POST', '/v1/destinations', { id: 'forms', type: 'webhook', settings: { url } })).status, 201);
+  assert.is((await call(m1, 'POST', '/v1/destinations', { id: 'forms', type: 'webhook', settings: { url: cluster.url() } })).status, 201);
   const definition = JSON.parse(readFileSync(new URL('../../examples/form-forwarding.json', import.meta.url), 'utf8'));
   definition.steps[0].destination = 'forms';
   assert.is((await call(m1, 'POST', '/v1/journeys', { definition })).status, 201);

@@ -3,37 +3,13 @@
  * that was killed: it imports the shipped exports and replays the streams from their sequences,
  * and the sends are exactly those an uninterrupted run makes (the same messageIds).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { instanceIdOf, messageIdOf } from '../../src/machines/hashing.js';
-import { Receiver } from '../helpers/receiver.js';
-import { cleanUp, natsOrSkip, uniquePrefix, WorkerProcess } from '../helpers/cluster.js';
+import { clusterSuite, sleep } from '../helpers/cluster.js';
 
-const test = suite('cluster: takeover from an export');
-// Without a NATS server these tests are reported as skipped (and fail under JOURNEYS_REQUIRE_NATS).
-const nc: NatsConnection | undefined = await natsOrSkip('cluster: takeover from an export');
-const it = nc ? test : test.skip;
-let url = '';
-const prefix = uniquePrefix('takeover');
-const receiver = new Receiver();
-const workers: WorkerProcess[] = [];
+const cluster = await clusterSuite('cluster: takeover from an export', 'takeover');
+const { test, it, nc, prefix, receiver } = cluster;
 const SHARDS = 16;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-test.before(async () => {
-  if (!nc) return;
-  if (nc) url = await receiver.start();
-});
-
-test.after(async () => {
-  for (const worker of workers) if (worker.killedAt === undefined) await worker.kill();
-  await receiver.stop();
-  if (nc) {
-    await cleanUp(nc, prefix);
-    await nc.close();
-  }
-});
 
 function publishCheckouts(from: number, to: number, expected: Set<string>): void {
   for (let i = from; i < to; i++) {
@@ -48,8 +24,7 @@ function publishCheckouts(from: number, to: number, expected: Set<string>): void
 it('a worker with an empty data directory continues from the shipped export plus the replayed stream', async () => {
   if (!nc) throw new Error('registered only with a NATS server');
   const expected = new Set<string>();
-  const a = await WorkerProcess.start({ prefix, workerId: 'host-a', receiver: url, shards: SHARDS, hold: '6s', exportInterval: '1s' });
-  workers.push(a);
+  const a = await cluster.start({ workerId: 'host-a', shards: SHARDS, hold: '6s', exportInterval: '1s' });
   publishCheckouts(0, 400, expected);
   await nc.flush();
   // A applies them and ships its shards (every second); then it dies with every hold still waiting.
@@ -62,8 +37,7 @@ it('a worker with an empty data directory continues from the shipped export plus
   publishCheckouts(400, 600, expected);
   await nc.flush();
 
-  const b = await WorkerProcess.start({ prefix, workerId: 'host-b', receiver: url, shards: SHARDS, hold: '6s', exportInterval: '1s' });
-  workers.push(b);
+  const b = await cluster.start({ workerId: 'host-b', shards: SHARDS, hold: '6s', exportInterval: '1s' });
   await receiver.waitFor(expected.size, 40_000);
   await sleep(2_000);
   const received = new Set(receiver.requests.map((r) => String(r.headers['idempotency-key'])));

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { suite, type Test } from 'uvu';
 import { clusterNames } from '../../src/cluster/names.js';
+import { Receiver } from './receiver.js';
 import { destroyResources } from '../../src/cluster/resources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,6 +42,55 @@ export function uniquePrefix(name: string): string {
 export async function cleanUp(nc: NatsConnection, prefix: string): Promise<void> {
   await destroyResources(nc, clusterNames(prefix));
 }
+
+export interface ClusterSuite {
+  test: Test;
+  /** `test`, or `test.skip` when no NATS server answers. */
+  it: Test | Test['skip'];
+  nc: NatsConnection | undefined;
+  prefix: string;
+  receiver: Receiver;
+  /** The receiver's URL (once the suite's first `before` ran). */
+  url(): string;
+  workers: WorkerProcess[];
+  /** Starts a worker of this suite's cluster, sending to its receiver. */
+  start(spec: Omit<WorkerSpec, 'prefix' | 'receiver'>): Promise<WorkerProcess>;
+}
+
+/**
+ * A uvu suite for a cluster test: its own prefix and webhook receiver; without a NATS server its
+ * tests are reported as skipped (and fail under JOURNEYS_REQUIRE_NATS). After the suite, its
+ * workers are killed and its streams and buckets removed. Hooks a test file adds run after these.
+ */
+export async function clusterSuite(name: string, short: string): Promise<ClusterSuite> {
+  const test = suite(name);
+  const nc = await natsOrSkip(name);
+  const prefix = uniquePrefix(short);
+  const receiver = new Receiver();
+  const workers: WorkerProcess[] = [];
+  let url = '';
+  test.before(async () => {
+    if (nc) url = await receiver.start();
+  });
+  test.after(async () => {
+    for (const worker of workers) if (worker.process.exitCode === null && worker.process.signalCode === null) await worker.kill();
+    await receiver.stop();
+    if (nc) {
+      await cleanUp(nc, prefix);
+      await nc.close();
+    }
+  });
+  return {
+    test, it: nc ? test : test.skip, nc, prefix, receiver, workers, url: () => url,
+    async start(spec) {
+      const worker = await WorkerProcess.start({ ...spec, prefix, receiver: url });
+      workers.push(worker);
+      return worker;
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface LogLine {
   msg: string;
