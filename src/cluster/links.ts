@@ -14,15 +14,20 @@ import type { IdentityLinks } from '../profiles/identity.js';
 const encodeKey = (id: string) => Buffer.from(id, 'utf8').toString('base64url') || '_';
 const decodeKey = (key: string) => Buffer.from(key, 'base64url').toString('utf8');
 
+/** Where the links are kept in memory: a map of their own (the client), or the engine's (a worker). */
+export interface LinkStore {
+  get(anonymousId: string): string | undefined;
+  set(anonymousId: string, userId: string): void;
+}
+
 export class ClusterLinks implements IdentityLinks {
-  private readonly links = new Map<string, string>();
   private stopWatch: (() => void) | undefined;
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(private readonly kv: KV, private readonly links: LinkStore) {}
 
-  /** Loads every link, then follows the bucket; `onLink` sees each link learned (loaded ones too). */
-  static async open(kv: KV, onLink: (anonymousId: string, userId: string) => void = () => undefined): Promise<ClusterLinks> {
-    const links = new ClusterLinks(kv);
+  /** Loads every link into `store`, then follows the bucket. */
+  static async open(kv: KV, store: LinkStore = new Map<string, string>()): Promise<ClusterLinks> {
+    const links = new ClusterLinks(kv, store);
     // The watcher first delivers the current values; the bucket's message count says how many.
     const existing = (await kv.status()).values;
     let initialized!: () => void;
@@ -37,8 +42,7 @@ export class ClusterLinks implements IdentityLinks {
         if (entry.operation !== 'PUT') continue;
         const anonymousId = decodeKey(entry.key);
         const userId = entry.string();
-        links.links.set(anonymousId, userId);
-        onLink(anonymousId, userId);
+        store.set(anonymousId, userId);
       }
     })();
     await ready;

@@ -120,7 +120,8 @@ export class ClusterWorker implements ClusterHooks {
       onFatal: (error) => options.onFatal?.(error),
     });
     const engine = worker.engine;
-    worker.links = await ClusterLinks.open(resources.links, (anonymousId, userId) => engine.learnLink(anonymousId, userId));
+    // The engine's own links (memory and LMDB) are the worker's: one copy.
+    worker.links = await ClusterLinks.open(resources.links, { get: (anonymousId) => engine.identityLinks.userIdFor(anonymousId), set: (anonymousId, userId) => engine.learnLink(anonymousId, userId) });
     worker.control = new ControlChannel(worker.js, resources.jsm, names, {
       apply: (op) => engine.applyControl(op),
       applied: () => engine.controlSeq(),
