@@ -195,7 +195,7 @@ export class Dispatcher {
     const attempts = record.attempts + 1;
     const batch = this.committer.batch;
     if (result.ok) {
-      batch.write(() => this.store.outbox.remove([record.seq]));
+      batch.remove(this.store.outbox, [record.seq]);
       this.counters.add(record.journeyId, record.version, record.step, 'delivered');
       this.observe({ record, result, outcome: 'delivered' });
       return;
@@ -206,16 +206,14 @@ export class Dispatcher {
       const dead: DeadLetter = { ...record, id: record.seq, attempts, lastError: reason, failedAt: now };
       if (result.status !== undefined) dead.lastStatus = result.status;
       if (result.body !== undefined) dead.lastBody = result.body.slice(0, 4096);
-      batch.write(() => {
-        this.store.outbox.remove([record.seq]);
-        this.store.deadLetters.put([dead.id], dead);
-      });
+      batch.remove(this.store.outbox, [record.seq]);
+      batch.put(this.store.deadLetters, [dead.id], dead);
       this.counters.add(record.journeyId, record.version, record.step, 'failed');
       this.observe({ record, result, outcome: 'dead' });
       return;
     }
     const next: OutboxRecord = { ...record, attempts, lastError: result.error, nextAttemptAt: now + backoffMs(lane.policy, attempts, this.random, result.retryAfterMs) };
-    batch.write(() => this.store.outbox.put([record.seq], next));
+    batch.put(this.store.outbox, [record.seq], next);
     this.observe({ record, result, outcome: 'retry' });
     this.waiting.push(next);
   }

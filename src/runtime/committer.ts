@@ -40,6 +40,11 @@ export class Batch {
     this.writes.push(db, key, REMOVE);
   }
 
+  /** Whether the batch holds writes that read inside the transaction (they run on the main thread). */
+  get hasOps(): boolean {
+    return this.ops.length > 0;
+  }
+
   /** Runs inside the LMDB transaction: the puts and removes in order, then the other writes. */
   apply(): void {
     const writes = this.writes;
@@ -125,7 +130,11 @@ export class Committer {
     }
     try {
       if (this.fence && batch.shards.size > 0) await this.fence(batch);
-      if (batch.hasWrites) await this.store.env.transaction(() => batch.apply());
+      // Plain puts and removes go to lmdb-js's write thread as one atomic batch (encoded here, the
+      // B-tree work done on the other thread); writes that read inside the transaction (counters,
+      // purges: rare) need a transaction callback, which runs on this thread.
+      if (batch.hasOps) await this.store.env.transaction(() => batch.apply());
+      else if (batch.hasWrites) await this.store.env.batch(() => batch.apply());
     } catch (cause) {
       // The memory state is ahead of the disk now: refuse further work; a restart recovers
       // from the last commit.

@@ -205,10 +205,8 @@ export class EngineQueries {
     const now = this.clock.now();
     const revived: OutboxRecord = { ...record, attempts: 0, nextAttemptAt: now, createdAt: now };
     const batch = this.committer.batch;
-    batch.write(() => {
-      this.store.deadLetters.remove([id]);
-      this.store.outbox.put([revived.seq], revived);
-    });
+    batch.remove(this.store.deadLetters, [id]);
+    batch.put(this.store.outbox, [revived.seq], revived);
     batch.afterCommit.push(() => this.dispatcher.enqueue(revived));
     await batch.wait();
     return revived;

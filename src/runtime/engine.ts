@@ -124,7 +124,7 @@ export class Engine extends EngineQueries {
     };
     every(1_000, () => {
       this.counters.flush(this.committer);
-      this.committer.batch.write(() => this.store.meta.put('seq:outbox', this.outboxSeq));
+      this.committer.batch.put(this.store.meta, 'seq:outbox', this.outboxSeq);
       for (const shard of this.shards) shard.evict();
     });
     every(60_000, () => void this.purgeEnded());
@@ -183,7 +183,7 @@ export class Engine extends EngineQueries {
   learnLink(anonymousId: string, userId: string): void {
     if (this.links.get(anonymousId) === userId) return;
     this.links.set(anonymousId, userId);
-    this.committer.batch.write(() => this.store.links.put([anonymousId], userId));
+    this.committer.batch.put(this.store.links, [anonymousId], userId);
   }
 
   readonly identityLinks: IdentityLinks = { userIdFor: (anonymousId) => this.links.get(anonymousId) };
@@ -244,7 +244,7 @@ export class Engine extends EngineQueries {
   }
 
   recordControl(seq: number): void {
-    this.committer.batch.write(() => this.store.meta.put('seq:control', seq));
+    this.committer.batch.put(this.store.meta, 'seq:control', seq);
   }
 
   /**
@@ -526,7 +526,7 @@ export class Engine extends EngineQueries {
     this.timers.stop();
     for (const timer of this.maintenance) clearInterval(timer);
     this.counters.flush(this.committer);
-    this.committer.batch.write(() => this.store.meta.put('seq:outbox', this.outboxSeq));
+    this.committer.batch.put(this.store.meta, 'seq:outbox', this.outboxSeq);
     await this.dispatcher.stop();
     await this.committer.drain();
     await this.bus.close();
