@@ -28,9 +28,11 @@ export interface OutboxRecord {
   instanceId: string;
   step: string;
   profileKey: string;
-  /** The payload as fixed when the send was produced (before mapping). */
-  payload: SendPayload;
-  /** What the destination receives (the payload after the step's mapping). */
+  /**
+   * What the destination receives (the payload after the step's mapping). The unmapped payload
+   * is not kept: no destination reads it, and it would double the record (records written by
+   * earlier builds may still carry it as `payload`; nothing reads it).
+   */
   body: SendPayload;
   createdAt: number;
   attempts: number;

@@ -14,7 +14,7 @@ export async function testSend(engine: Engine, id: string, input: Record<string,
     properties: { journey_context: {}, journey_metadata: { journey_id: 'test', journey_version: 0, instance_id: 'test', step_id: 'test', step_key: 'test/v0/test' } },
     context: { library: { ...LIBRARY } },
   };
-  const record: OutboxRecord = { seq: 0, messageId, destination: id, journeyId: 'test', version: 0, instanceId: 'test', step: 'test', profileKey: 'test-user', payload, body: payload, createdAt: now, attempts: 0, nextAttemptAt: now };
+  const record: OutboxRecord = { seq: 0, messageId, destination: id, journeyId: 'test', version: 0, instanceId: 'test', step: 'test', profileKey: 'test-user', body: payload, createdAt: now, attempts: 0, nextAttemptAt: now };
   const started = performance.now();
   const result = await driver.deliver(record);
   const latencyMs = Math.round((performance.now() - started) * 10) / 10;

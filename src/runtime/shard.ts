@@ -205,7 +205,7 @@ export class Shard {
           const record: OutboxRecord = {
             seq: this.ctx.nextOutboxSeq(), messageId: effect.messageId, destination: effect.destination,
             journeyId: effect.journeyId, version: effect.version, instanceId: effect.instanceId, step: effect.step,
-            profileKey, payload: effect.payload, body: effect.mapped, createdAt: effect.at, attempts: 0, nextAttemptAt: effect.at,
+            profileKey, body: effect.mapped, createdAt: effect.at, attempts: 0, nextAttemptAt: effect.at,
           };
           sends.push(record);
           batch.put(store.outbox, [record.seq], record);

@@ -68,9 +68,9 @@ export class Store {
     this.dedupe = db('dedupe');
     this.links = db('links');
     this.audiences = db('audiences');
-    this.outbox = db('outbox');
+    this.outbox = structured('outbox');
     this.deadLetters = db('dead-letters');
-    this.traces = db('traces');
+    this.traces = structured('traces');
     this.counters = db('counters');
     this.ended = db('ended');
     this.destinations = db('destinations');

@@ -16,7 +16,7 @@ const destination = (settings: Record<string, unknown>, options = {}) => {
 let seq = 0;
 const record = (body: Record<string, unknown>): OutboxRecord => ({
   seq: ++seq, messageId: `jrn-${seq}`, destination: 'fn', journeyId: 'j', version: 1, instanceId: 'i', step: 's', profileKey: 'u1',
-  payload: body, body, createdAt: 0, attempts: 0, nextAttemptAt: 0,
+  body, createdAt: 0, attempts: 0, nextAttemptAt: 0,
 });
 const track = (event: string, properties: Record<string, unknown> = {}) => record({ type: 'track', event, userId: 'u1', properties });
 const timed = async (run: () => Promise<DeliveryResult>) => {

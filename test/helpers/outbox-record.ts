@@ -14,7 +14,6 @@ export function outboxRecord(body: Record<string, unknown>, overrides: Partial<O
     instanceId: `instance-${seq}`,
     step: 'nudge',
     profileKey: 'u_1',
-    payload: body,
     body,
     createdAt: Date.now(),
     attempts: 0,
