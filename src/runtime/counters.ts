@@ -18,8 +18,8 @@ interface Counter {
 }
 
 export class Counters {
-  /** `journeyId \0 version` → `step \0 name` → counter. */
-  private readonly totals = new Map<string, Map<string, Counter>>();
+  /** journeyId → version → step → name → counter: nested maps, so that counting allocates nothing. */
+  private readonly totals = new Map<string, Map<number, Map<string, Map<CounterName, Counter>>>>();
   private dirty = new Set<Counter>();
 
   constructor(private readonly store: Store) {
@@ -47,17 +47,25 @@ export class Counters {
   /** Counters of one version: step → name → value. */
   read(journeyId: string, version: number): Record<string, Partial<Record<CounterName, number>>> {
     const out: Record<string, Partial<Record<CounterName, number>>> = {};
-    for (const { key: [, , step, name], value } of this.totals.get(`${journeyId}\u0000${version}`)?.values() ?? []) (out[step] ??= {})[name] = value;
+    for (const [step, names] of this.totals.get(journeyId)?.get(version) ?? []) {
+      const row: Partial<Record<CounterName, number>> = (out[step] = {});
+      for (const [name, counter] of names) row[name] = counter.value;
+    }
     return out;
   }
 
   private counter(journeyId: string, version: number, step: string, name: CounterName): Counter {
-    const versionKey = `${journeyId}\u0000${version}`;
-    let steps = this.totals.get(versionKey);
-    if (!steps) this.totals.set(versionKey, (steps = new Map()));
-    const stepKey = `${step}\u0000${name}`;
-    let counter = steps.get(stepKey);
-    if (!counter) steps.set(stepKey, (counter = { key: [journeyId, version, step, name], value: 0 }));
+    const versions = child(this.totals, journeyId);
+    const steps = child(versions, version);
+    const names = child(steps, step);
+    let counter = names.get(name);
+    if (!counter) names.set(name, (counter = { key: [journeyId, version, step, name], value: 0 }));
     return counter;
   }
+}
+
+function child<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K): V {
+  let value = map.get(key);
+  if (!value) map.set(key, (value = new Map() as V));
+  return value;
 }

@@ -64,6 +64,29 @@ test('archive: stops new entries; with terminate, ends active instances without 
   removeDir(dataDir);
 });
 
+test('per-step counts survive a restart and keep counting from where they were', async () => {
+  const clock = new ManualClock(T0);
+  const first = await recordingEngine({ clock });
+  await first.engine.publish(example('cart-abandonment'));
+  for (const user of ['a', 'b', 'c']) await first.engine.ingest(checkout(user, 's1'));
+  await run(clock, first.engine, 2 * HOUR);
+  await first.engine.settle();
+  const steps = (engine: typeof first.engine) => Object.fromEntries(engine.getJourney('cart-abandonment').steps.map((s) => [s.id, [s.entered, s.active, s.sent]]));
+  const before = steps(first.engine);
+  assert.equal(before.nudge, [3, 0, 3], 'three nudged before the restart');
+  await first.engine.close();
+
+  const second = await recordingEngine({ clock, dataDir: first.dataDir });
+  assert.equal(steps(second.engine), before, 'the same counts after the restart');
+  await second.engine.ingest(checkout('d', 's1'));
+  await second.engine.settle();
+  const waiting = second.engine.getJourney('cart-abandonment').steps.find((s) => s.active > 0)!;
+  assert.is(waiting.active, 1, 'the new entry waits');
+  assert.is(steps(second.engine)[waiting.id]![0], before[waiting.id]![0]! + 1, 'entered counts on from the stored value');
+  await second.engine.close();
+  removeDir(first.dataDir);
+});
+
 test('a data directory refuses another shard count, with a clear message', async () => {
   const { engine, dataDir } = await recordingEngine({ shards: 8 });
   await engine.close();
