@@ -86,7 +86,7 @@ export class Dispatcher {
       config,
       driver,
       policy: retryPolicyOf(config),
-      concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency: driver.window ?? config.concurrency ?? DEFAULT_CONCURRENCY,
       inFlight: previous?.inFlight ?? 0,
       ready: previous?.ready ?? new Queue<OutboxRecord>(),
     };

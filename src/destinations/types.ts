@@ -55,6 +55,13 @@ export type DeliveryResult =
 export interface DestinationDriver {
   deliver(record: OutboxRecord): Promise<DeliveryResult>;
   close?(): Promise<void>;
+  /**
+   * How many sends the dispatcher may have handed to the driver at once; by default the
+   * destination's `concurrency`. A driver that itself keeps at most `concurrency` requests in
+   * flight (the webhook's connection pool) takes more, so that a connection whose response is in
+   * never waits for the engine's thread to hand it the next send.
+   */
+  window?: number;
 }
 
 export type DriverFactory = (config: DestinationConfig) => DestinationDriver;

@@ -19,6 +19,8 @@ const SETTINGS = new Set(['url', 'method', 'headers', 'secret', 'timeoutMs']);
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'transfer-encoding', 'connection', 'host', 'idempotency-key', 'x-journeys-signature']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const MAX_TIMEOUT_MS = 300_000;
+/** Sends handed to the delivery thread per connection (see DestinationDriver.window). */
+const WINDOW_PER_CONNECTION = 4;
 
 /** Every problem with a webhook's settings, each naming the setting; empty when they are usable. */
 export function validateWebhookSettings(settings: Record<string, unknown>): string[] {
@@ -72,6 +74,8 @@ export function webhookDestination(config: DestinationConfig, options: WebhookOp
   const client = deliveryThread.open(config.settings, connections);
   let closed = false;
   return {
+    // The pool on the thread keeps at most `connections` requests in flight; the rest wait there.
+    window: connections * WINDOW_PER_CONNECTION,
     async deliver(record) {
       if (closed) return { ok: false, retryable: true, error: 'destination closed' };
       return deliveryThread.send(client, record.messageId, record.body);

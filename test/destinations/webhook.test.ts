@@ -144,6 +144,22 @@ delivery('keep-alive: back-to-back and concurrent deliveries stay within the poo
   await driver.close!();
 });
 
+delivery('concurrency: more sends handed over than its concurrency, never more requests in flight at the receiver', async ({ receiver }) => {
+  let open = 0;
+  let most = 0;
+  receiver.answer((_, response) => {
+    open++;
+    most = Math.max(most, open);
+    setTimeout(() => { open--; response.end('ok'); }, 20);
+  });
+  const driver = webhookDestination({ id: 'hook', type: 'webhook', settings: { url: receiver.url }, concurrency: 4 });
+  assert.ok((driver.window ?? 4) > 4, 'the dispatcher may hand over more than the concurrency');
+  const results = await Promise.all(Array.from({ length: driver.window! }, () => driver.deliver(outboxRecord())));
+  assert.ok(results.every((result) => result.ok));
+  assert.is(most, 4, `${most} requests in flight at once with concurrency 4`);
+  await driver.close!();
+});
+
 delivery.run();
 
 const signature = withReceiver('webhook: signature');
