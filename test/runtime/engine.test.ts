@@ -87,6 +87,25 @@ test('per-step counts survive a restart and keep counting from where they were',
   removeDir(first.dataDir);
 });
 
+test('retention: ended instances older than it are purged, while events keep committing', async () => {
+  const clock = new ManualClock(T0);
+  const { engine, dataDir } = await recordingEngine({ clock, retentionMs: HOUR });
+  await engine.publish(example('form-forwarding'));
+  const submit = (i: number) => engine.ingest({ type: 'track', userId: `u${i}`, event: 'form_submitted', properties: { submission_id: `f${i}`, email: `u${i}@x.io`, form_id: 'contact' } });
+  for (let i = 0; i < 5; i++) await submit(i);
+  await engine.settle();
+  assert.is(engine.listInstances('form-forwarding').items.length, 5);
+  clock.advance(2 * HOUR);
+  // The purge reads inside its transaction; events committed at the same time go in batches around it.
+  const [purged] = await Promise.all([engine.purgeEnded(), ...[5, 6, 7].map(submit)]);
+  await engine.settle();
+  assert.is(purged, 5, 'the five older than the retention');
+  const left = engine.listInstances('form-forwarding').items.map((i) => i.identifier).sort();
+  assert.equal(left, ['f5', 'f6', 'f7']);
+  await engine.close();
+  removeDir(dataDir);
+});
+
 test('a data directory refuses another shard count, with a clear message', async () => {
   const { engine, dataDir } = await recordingEngine({ shards: 8 });
   await engine.close();
