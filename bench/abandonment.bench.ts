@@ -44,10 +44,23 @@ const ARRIVAL_SPREAD_MS = 600_000; // checkouts arrive over 10 simulated minutes
 const STEP_MS = 60_000;
 
 const startedAt = new Date();
-const example = JSON.parse(readFileSync(new URL('../examples/cart-abandonment.json', import.meta.url), 'utf8')) as { steps: { id: string; maxDuration?: string }[] };
+const published = JSON.parse(readFileSync(new URL('../examples/cart-abandonment.json', import.meta.url), 'utf8')) as { steps: { id: string; maxDuration?: string; mapping?: Record<string, unknown> }[] };
+/**
+ * The example, with the coupon step's mapping also passing the entry event's properties through
+ * as `entry`: the recorder tells sessions apart (and, on the real clock, times them) by the entry
+ * event, which the `nudge` step sends whole (it has no mapping) and the coupon step's mapping
+ * would otherwise leave out.
+ */
+const example = { ...published, steps: published.steps.map((step) => (step.mapping ? { ...step, mapping: { ...step.mapping, entry: { '@path': '$.properties.journey_context.checkout_started.properties' } } } : step)) };
+type EntryProperties = { session_id?: string; entered_at?: number };
+/** The entry event's properties in the body a destination receives. */
+function entryOf(record: OutboxRecord): EntryProperties | undefined {
+  const body = record.body as { entry?: EntryProperties; properties?: { journey_context?: { checkout_started?: { properties?: EntryProperties } } } };
+  return body.entry ?? body.properties?.journey_context?.checkout_started?.properties;
+}
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-/** Counts nudges per session (by the session_id of the entry event in the send's payload), and messageIds seen twice. */
+/** Counts nudges per session (by the session_id of the entry event in the body the destination receives), and messageIds seen twice. */
 class Recorder {
   readonly nudges: Uint8Array;
   readonly messageIds = new Set<string>();
@@ -62,8 +75,7 @@ class Recorder {
       this.delivered++;
       if (this.messageIds.has(record.messageId)) this.duplicateMessageIds++;
       else this.messageIds.add(record.messageId);
-      const entry = (record.payload.properties as { journey_context?: { checkout_started?: { properties?: { session_id?: string } } } }).journey_context?.checkout_started;
-      const session = Number(entry?.properties?.session_id?.slice(2) ?? Number.NaN);
+      const session = Number(entryOf(record)?.session_id?.slice(2) ?? Number.NaN);
       if (!Number.isInteger(session) || session < 0 || session >= this.nudges.length) this.unknown++;
       else {
         if (this.nudges[session]! < 255) this.nudges[session]!++;
@@ -189,7 +201,7 @@ gc();
 const holdMs = realHoldS * 1000;
 const lateness = new LatencyHistogram();
 const realRecorder = new Recorder(realSessions, (record) => {
-  const entered = (record.payload.properties as { journey_context?: { checkout_started?: { properties?: { entered_at?: number } } } }).journey_context?.checkout_started?.properties?.entered_at;
+  const entered = entryOf(record)?.entered_at;
   if (typeof entered === 'number') lateness.recordMs(Date.now() - (entered + holdMs));
 });
 const realDir = mkdtempSync(join(tmpdir(), 'journeys-bench-abandonment-real-'));
