@@ -16,6 +16,7 @@ const DESCRIPTIONS = {
   abandonment: 'cart abandonment, N sessions (1M; --quick 20k), half purchased: entries/s, once-only nudges, timer lateness',
   capacity: 'memory per waiting instance at 1M (and 10M) instances: RssAnon, RssFile, heap',
   forward: 'form forwarding to a loopback webhook, open-loop at fixed rates: sustained events/s, p50/p99 latency',
+  'forward-core': 'the forwarding journey through the engine alone (in-process destination, no HTTP): events/s, CPU per event',
   'forward-nats': 'forward through journeys.ingest on JetStream with 2 worker processes: sustained events/s, p99',
   peers: 'the cart-abandonment workload: this engine vs BullMQ on Redis vs live XState actors',
   quick: 'the quick gate: N cart sessions enter; entries/s and memory per waiting instance',
