@@ -131,8 +131,8 @@ export class Committer {
     try {
       if (this.fence && batch.shards.size > 0) await this.fence(batch);
       // Plain puts and removes go to lmdb-js's write thread as one atomic batch (encoded here, the
-      // B-tree work done on the other thread); writes that read inside the transaction (counters,
-      // purges: rare) need a transaction callback, which runs on this thread.
+      // B-tree work done on the other thread); writes that read inside the transaction (the
+      // retention purge: rare) need a transaction callback, which runs on this thread.
       if (batch.hasOps) await this.store.env.transaction(() => batch.apply());
       else if (batch.hasWrites) await this.store.env.batch(() => batch.apply());
     } catch (cause) {

@@ -95,6 +95,23 @@ delivery('2xx is delivered with the exact body bytes and the protocol headers', 
   await driver.close!();
 });
 
+delivery('on the caller\'s thread (thread: false) the same request goes out and the same result comes back', async ({ receiver }) => {
+  const threaded = webhookDestination({ id: 'hook', type: 'webhook', settings: { url: receiver.url, secret: 's3cret' } });
+  const local = webhookDestination({ id: 'hook', type: 'webhook', settings: { url: receiver.url, secret: 's3cret' } }, { thread: false });
+  assert.is(local.window, undefined, 'in-thread: the dispatcher hands over only `concurrency` sends');
+  const record = outboxRecord();
+  receiver.answer(status(202, 'accepted'));
+  const results = [await threaded.deliver(record), await local.deliver(record)];
+  assert.equal(results[1], results[0]);
+  assert.equal(results[0], { ok: true, status: 202, body: 'accepted' });
+  const [a, b] = receiver.received;
+  assert.ok(a!.body.equals(b!.body), 'the same bytes');
+  for (const name of ['content-type', 'idempotency-key', 'user-agent']) assert.is(b!.headers[name], a!.headers[name], name);
+  assert.ok(verifySignature('s3cret', b!.headers['x-journeys-signature'] as string, b!.body), 'signed the same way');
+  await threaded.close!();
+  await local.close!();
+});
+
 delivery('method, query and configured headers are honoured', async ({ receiver }) => {
   const settings = { url: `${receiver.url}?source=journeys`, method: 'PUT', headers: { Authorization: 'Bearer abc', 'X-Tenant': 't1' } };
   const driver = webhookDestination({ id: 'hook', type: 'webhook', settings });
