@@ -90,14 +90,12 @@ export class DeliveryThread {
 
   /** The thread is gone: what it had in flight fails as retryable; a later send starts another. */
   private lost(worker: Worker, error: string): void {
-    if (this.worker !== worker) {
-      for (const [id, pending] of [...this.pending]) if (pending.worker === worker) this.settle(id, { ok: false, retryable: true, error });
-      return;
+    if (this.worker === worker) {
+      // Not yet posted: they were counted against this thread (see `send`) and fail with it.
+      this.worker = undefined;
+      this.outgoing = []; // a new thread is sent every open client again
+      this.sends = [];
     }
-    this.worker = undefined;
-    this.outgoing = []; // a new thread is sent every open client again
-    for (const [id] of this.sends) this.settle(id, { ok: false, retryable: true, error });
-    this.sends = [];
     for (const [id, pending] of [...this.pending]) if (pending.worker === worker) this.settle(id, { ok: false, retryable: true, error });
   }
 

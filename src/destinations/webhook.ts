@@ -11,7 +11,7 @@ import { DEFAULT_CONCURRENCY } from './retry-policy.js';
 import type { DestinationConfig, DestinationDriver } from './types.js';
 import { hmacHex, timeoutOf, webhookClient, webhookSettingsOf } from './webhook-http.js';
 
-export { DEFAULT_TIMEOUT_MS, parseRetryAfter, signatureHeader } from './webhook-http.js';
+export { parseRetryAfter, signatureHeader } from './webhook-http.js';
 export const SIGNATURE_HEADER = 'X-Journeys-Signature';
 const METHODS = ['POST', 'PUT', 'PATCH'] as const;
 const SETTINGS = new Set(['url', 'method', 'headers', 'secret', 'timeoutMs']);

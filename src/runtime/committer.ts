@@ -9,7 +9,6 @@ import { JourneysError } from '../errors.js';
 type Db = { put(key: unknown, value: unknown): unknown; remove(key: unknown): unknown };
 
 export class Batch {
-  readonly ops: (() => void)[] = [];
   /** Puts and removes as flat triples (db, key, value): no closure per write on the hot path. */
   private readonly writes: unknown[] = [];
   readonly afterCommit: (() => void)[] = [];
@@ -21,15 +20,11 @@ export class Batch {
   constructor(readonly id: number) {}
 
   get empty(): boolean {
-    return this.ops.length === 0 && this.writes.length === 0 && this.waiters.length === 0 && this.afterCommit.length === 0;
+    return this.writes.length === 0 && this.waiters.length === 0 && this.afterCommit.length === 0;
   }
 
   get hasWrites(): boolean {
-    return this.ops.length > 0 || this.writes.length > 0;
-  }
-
-  write(op: () => void): void {
-    this.ops.push(op);
+    return this.writes.length > 0;
   }
 
   put(db: Db, key: unknown, value: unknown): void {
@@ -40,12 +35,7 @@ export class Batch {
     this.writes.push(db, key, REMOVE);
   }
 
-  /** Whether the batch holds writes that read inside the transaction (they run on the main thread). */
-  get hasOps(): boolean {
-    return this.ops.length > 0;
-  }
-
-  /** Runs inside the LMDB transaction: the puts and removes in order, then the other writes. */
+  /** Queues the puts and removes, in order, into the current lmdb-js batch. */
   apply(): void {
     const writes = this.writes;
     for (let i = 0; i < writes.length; i += 3) {
@@ -53,7 +43,6 @@ export class Batch {
       if (writes[i + 2] === REMOVE) db.remove(writes[i + 1]);
       else db.put(writes[i + 1], writes[i + 2]);
     }
-    for (const op of this.ops) op();
   }
 
   wait(): Promise<void> {
@@ -130,11 +119,8 @@ export class Committer {
     }
     try {
       if (this.fence && batch.shards.size > 0) await this.fence(batch);
-      // Plain puts and removes go to lmdb-js's write thread as one atomic batch (encoded here, the
-      // B-tree work done on the other thread); writes that read inside the transaction (the
-      // retention purge: rare) need a transaction callback, which runs on this thread.
-      if (batch.hasOps) await this.store.env.transaction(() => batch.apply());
-      else if (batch.hasWrites) await this.store.env.batch(() => batch.apply());
+      // One atomic lmdb-js batch: encoded here, the B-tree work done on lmdb-js's write thread.
+      if (batch.hasWrites) await this.store.env.batch(() => batch.apply());
     } catch (cause) {
       // The memory state is ahead of the disk now: refuse further work; a restart recovers
       // from the last commit.

@@ -426,16 +426,16 @@ export class Engine extends EngineQueries {
     }
     if (doomed.length === 0) return 0;
     const batch = this.committer.batch;
-    batch.write(() => {
-      for (const { endedAt, instanceId, shard } of doomed) {
-        const record = this.store.instances.get([shard, instanceId]) as { journeyId: string; status: string } | undefined;
-        if (record && record.status !== 'active') {
-          this.store.instances.remove([shard, instanceId]);
-          this.store.journeyInstances.remove([record.journeyId, instanceId]);
-        }
-        this.store.ended.remove([endedAt, instanceId]);
+    for (const { endedAt, instanceId, shard } of doomed) {
+      // An id can run again (its entry messageId replayed after the dedupe window): a live one
+      // stays. Its latest state is in the shard's memory until committed, else on disk.
+      const record = this.store.instances.get([shard, instanceId]) as { journeyId: string; status: string; profileKey: string } | undefined;
+      if (record && record.status !== 'active' && !this.shards[shard]!.holdsActive(record.profileKey, instanceId)) {
+        batch.remove(this.store.instances, [shard, instanceId]);
+        batch.remove(this.store.journeyInstances, [record.journeyId, instanceId]);
       }
-    });
+      batch.remove(this.store.ended, [endedAt, instanceId]);
+    }
     await batch.wait();
     return doomed.length;
   }

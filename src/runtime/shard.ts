@@ -116,6 +116,11 @@ export class Shard {
     return this.read(profileKey)?.profile;
   }
 
+  /** Whether the profile in memory has this instance active (a profile with uncommitted writes is always in memory). */
+  holdsActive(profileKey: string, instanceId: string): boolean {
+    return this.cache.get(profileKey)?.profile.instances.some((instance) => instance.id === instanceId) ?? false;
+  }
+
   /** Applies a change to a profile's record outside the event flow (audience membership, deletion). */
   update(profileKey: string, change: (profile: ProfileState) => void): void {
     const batch = this.ctx.committer.batch;

@@ -96,12 +96,32 @@ test('retention: ended instances older than it are purged, while events keep com
   await engine.settle();
   assert.is(engine.listInstances('form-forwarding').items.length, 5);
   clock.advance(2 * HOUR);
-  // The purge reads inside its transaction; events committed at the same time go in batches around it.
+  // Events committed at the same time go into the same or the next batches as the purge's removes.
   const [purged] = await Promise.all([engine.purgeEnded(), ...[5, 6, 7].map(submit)]);
   await engine.settle();
   assert.is(purged, 5, 'the five older than the retention');
   const left = engine.listInstances('form-forwarding').items.map((i) => i.identifier).sort();
   assert.equal(left, ['f5', 'f6', 'f7']);
+  await engine.close();
+  removeDir(dataDir);
+});
+
+test('retention: an instance whose id runs again (its entry replayed after the dedupe window) is not purged', async () => {
+  const clock = new ManualClock(T0);
+  const { engine, dataDir } = await recordingEngine({ clock, retentionMs: HOUR, dedupeWindowMs: HOUR });
+  await engine.publish(example('cart-abandonment'));
+  const entry = { type: 'track', userId: 'ann', event: 'checkout_started', messageId: 'checkout-1', properties: { session_id: 's1', total: 10 } };
+  const id = (await engine.ingest(entry), engine.listInstances('cart-abandonment').items[0]!.id);
+  await engine.ingest({ type: 'track', userId: 'ann', event: 'purchase_completed', properties: { session_id: 's1' } });
+  await engine.settle();
+  assert.is(engine.getInstanceRecord(id)!.status, 'completed');
+  clock.advance(48 * HOUR); // past the retention, and past the dedupe window (kept in 12-hour buckets)
+  const replay = engine.ingest(entry); // the same id, active again; its commit may still be under way
+  const purged = await engine.purgeEnded();
+  await replay;
+  await engine.settle();
+  assert.is(purged, 1, 'the old end left the retention index');
+  assert.is(engine.getInstanceRecord(id)?.status, 'active', 'the running instance stays');
   await engine.close();
   removeDir(dataDir);
 });
